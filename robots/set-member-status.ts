@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { dateInZone } from '../app/clock.js';
+import { setMemberStatus } from '../app/crm/member-status.js';
+import { DEREGISTRATION_REASONS, MEMBER_STATUSES, STATUS_TITLES } from '../app/domain/membership/status.js';
+import { defineRobot, optionalProp, RobotFailure } from '../app/robots.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'дата в формате ГГГГ-ММ-ДД').transform((s) => s.slice(0, 10));
+
+export default defineRobot({
+  code: 'set-member-status',
+  properties: z.object({
+    status: z.enum(MEMBER_STATUSES, { error: 'выберите статус из списка' }),
+    effectiveDate: optionalProp(isoDate),
+    until: optionalProp(isoDate),
+    reason: optionalProp(z.enum(DEREGISTRATION_REASONS, { error: 'выберите причину из списка' })),
+  }),
+  async run(ctx, props) {
+    if (ctx.document.entityTypeId !== 3) throw new RobotFailure('Робот работает только с контактами.');
+    const from = props.effectiveDate ?? dateInZone(ctx.clock.now(), ctx.settings.process.timeZone);
+    const { changed } = await setMemberStatus(ctx, ctx.document.id, { status: props.status, from, until: props.until, reason: props.reason, source: 'robot' });
+    return { message: changed ? `Статус: ${STATUS_TITLES[props.status]} с ${from}` : 'Статус уже установлен' };
+  },
+});
