@@ -1,0 +1,249 @@
+// Development-only preview of the built pages (never used in production).
+//
+//   npm run build:web && npx tsx frontend/dev/preview-server.ts [port]
+//   open http://127.0.0.1:5174/placements/DEFAULT            (settings page)
+//        http://127.0.0.1:5174/install                       (install screen)
+//
+// Serves dist/web at /static, renders <page>.html with a boot script in place of the
+// `<!--DU_BOOT-->` marker (like the real server does), and answers /api/* from an in-memory fake.
+// Page query options: ?status=disconnected|uninstalled  ?admin=0  ?installFail=1  ?broken=1
+// (broken plan + failed jobs)  ?empty=1 (no failures, up-to-date plan). State is per server.
+import express, { type Request, type Response } from 'express';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+
+const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+const webDir = resolve(repoRoot, 'dist/web');
+export const DEV_SESSION = 'dev-session-token';
+
+type Mapping = Record<string, number[]>;
+interface FakeState {
+  status: 'active' | 'disconnected' | 'uninstalled';
+  broken: boolean;
+  installFailuresLeft: number;
+  mapping: Mapping;
+  process: Record<string, number | boolean | string>;
+  failures: { id: number; kind: string; attempts: number; lastError: string | null; updatedAt: number }[];
+  queue: { queued: number; running: number; failed: number; done: number };
+  delayMs: number;
+}
+
+const roles = [
+  { code: 'clerk', title: 'Делопроизводитель', multiple: true },
+  { code: 'chairman', title: 'Председатель', multiple: false },
+  { code: 'deputy', title: 'Заместитель председателя', multiple: true },
+  { code: 'head', title: 'Руководитель отдела', multiple: true },
+  { code: 'accountant', title: 'Бухгалтер', multiple: false },
+] as const;
+
+const users = [
+  { id: 1, name: 'Ирина Смирнова', position: 'Администратор портала' },
+  { id: 2, name: 'Алексей Петров', position: 'Председатель профкома' },
+  { id: 3, name: 'Мария Кузнецова', position: 'Заместитель председателя' },
+  { id: 4, name: 'Дмитрий Волков', position: 'Заместитель председателя' },
+  { id: 5, name: 'Елена Соколова', position: 'Делопроизводитель' },
+  { id: 6, name: 'Ольга Новикова', position: 'Главный бухгалтер' },
+  { id: 7, name: 'Сергей Морозов', position: 'Руководитель организационного отдела' },
+  { id: 8, name: 'Татьяна Лебедева', position: 'Руководитель правового отдела' },
+  { id: 9, name: 'Николай Фёдоров', position: null },
+];
+
+const processSchema = [
+  { key: 'reminderDays', title: 'Напоминание о документах, дней', help: 'Через сколько дней без подписанных документов напомнить заявителю и ответственному.', type: 'number', min: 1, max: 30 },
+  { key: 'closeAfterDays', title: 'Закрыть заявление без документов через, дней', help: 'Считается от даты заявления; сделка закрывается как отрицательная.', type: 'number', min: 2, max: 120 },
+  { key: 'dayCounting', title: 'Как считать дни', help: 'Рабочие дни считаются по производственному календарю России.', type: 'select', options: [{ value: 'calendar', label: 'Календарные дни' }, { value: 'working', label: 'Рабочие дни' }] },
+  { key: 'emailApplicant', title: 'Отправлять письма заявителю', help: 'Документы для подписи, напоминания и решение по заявлению.', type: 'boolean' },
+  { key: 'resolutionPrefix', title: 'Префикс номера постановления', help: 'Например, «П-» даст номера П-1, П-2 …', type: 'string' },
+] as const;
+
+const plan = () => ({
+  upToDate: false,
+  changes: [
+    { action: 'create', kind: 'robot', key: 'generate-admission-documents', title: 'Сформировать документы для вступления' },
+    { action: 'update', kind: 'event', key: 'ONCRMDEALUPDATE', title: 'Изменение сделки' },
+    { action: 'create', kind: 'stage', key: 'admission:resolution', title: 'Стадия «Подготовка постановления»' },
+    { action: 'delete', kind: 'placement', key: 'CRM_DEAL_DETAIL_TAB:old', title: 'Устаревшая вкладка сделки' },
+    { action: 'create', kind: 'userField', key: 'UF_CRM_DU_STATUS', title: 'Статус членства' },
+  ],
+  conflicts: ['Стадия «Решение положительное» (C3:WON): тип стадии на портале другой, изменить его через REST нельзя'],
+});
+
+const stageActions = [
+  { pipeline: 'Вступление в профсоюз', stage: 'NEW', stageTitle: 'Новое заявление', action: 'Проверить статус и дубли, сформировать 4 документа, отправить заявителю', robotCode: 'admission-new', robotTitle: 'Приём заявления' },
+  { pipeline: 'Вступление в профсоюз', stage: 'SIGNING', stageTitle: 'Подписание документов', action: 'Проверить подписанные документы, напоминать и закрыть по сроку', robotCode: 'admission-signing', robotTitle: 'Контроль подписания' },
+  { pipeline: 'Вступление в профсоюз', stage: 'RESOLUTION', stageTitle: 'Подготовка постановления', action: 'Создать постановление и сформировать документ', robotCode: 'admission-resolution', robotTitle: 'Постановление о приёме' },
+  { pipeline: 'Вступление в профсоюз', stage: 'EMPLOYER', stageTitle: 'Передача работодателю', action: 'Уведомить бухгалтера о заявлении на удержание взносов', robotCode: 'admission-employer', robotTitle: 'Передача работодателю' },
+  { pipeline: 'Вступление в профсоюз', stage: 'WON', stageTitle: 'Решение положительное', action: 'Сообщить заявителю, сделать контакт членом профсоюза', robotCode: 'admission-approved', robotTitle: 'Приём в члены профсоюза' },
+  { pipeline: 'Вступление в профсоюз', stage: 'LOSE', stageTitle: 'Решение отрицательное', action: 'Сообщить заявителю решение с причиной отказа', robotCode: 'admission-rejected', robotTitle: 'Отказ в приёме' },
+];
+
+function initialState(q: Record<string, unknown>): FakeState {
+  const broken = q.broken === '1';
+  const now = Date.now();
+  return {
+    status: q.status === 'disconnected' || q.status === 'uninstalled' ? q.status : 'active',
+    broken,
+    installFailuresLeft: q.installFail === '1' ? 1 : 0,
+    mapping: { clerk: [5], chairman: [2], deputy: [3], head: [], accountant: [] },
+    process: { reminderDays: 10, closeAfterDays: 40, dayCounting: 'calendar', emailApplicant: true, resolutionPrefix: 'П-' },
+    failures: broken
+      ? [
+          { id: 812, kind: 'admission-new', attempts: 5, lastError: 'Портал вернул ошибку: ACCESS_DENIED — нет прав на добавление контакта', updatedAt: now - 3_600_000 },
+          { id: 815, kind: 'event:ONCRMDEALUPDATE', attempts: 3, lastError: 'Превышен лимит запросов к порталу (QUERY_LIMIT_EXCEEDED)', updatedAt: now - 600_000 },
+        ]
+      : [],
+    queue: broken ? { queued: 4, running: 1, failed: 2, done: 1287 } : { queued: 0, running: 0, failed: 0, done: 1287 },
+    delayMs: Number(q.delay ?? 150) || 0,
+  };
+}
+
+function err(res: Response, status: number, code: string, message: string, hint: string, details?: { field: string; message: string }[]) {
+  res.status(status).json({ error: code, message, hint, ...(details ? { details } : {}) });
+}
+
+export interface PreviewServer {
+  url: string;
+  state: () => FakeState;
+  close: () => Promise<void>;
+}
+
+export async function startPreviewServer(port = 0): Promise<PreviewServer> {
+  let state = initialState({});
+  const app = express();
+  app.use(express.json());
+  app.use('/static', express.static(webDir, { index: false }));
+
+  const renderPage = (page: 'settings' | 'install') => (req: Request, res: Response) => {
+    const q = req.query as Record<string, string>;
+    state = initialState(q);
+    const boot = {
+      session: DEV_SESSION,
+      page,
+      placement: String(req.params.name ?? 'DEFAULT'),
+      options: {},
+      user: q.admin === '0'
+        ? { id: 5, name: 'Елена Соколова', isAdmin: false, roles: ['clerk'] }
+        : { id: 1, name: 'Ирина Смирнова', isAdmin: true, roles: [] },
+      portal: { domain: 'profsoyuz.bitrix24.ru' },
+    };
+    const html = readFileSync(resolve(webDir, 'settings.html'), 'utf8');
+    const script = `<script>window.__DU_BOOT__=${JSON.stringify(boot).replace(/</g, '\\u003c')}</script>`;
+    res.type('html').send(html.replace('<!--DU_BOOT-->', script));
+  };
+  app.all('/placements/:name', renderPage('settings'));
+  app.all('/install', renderPage('install'));
+  app.get('/', (_req, res) => res.redirect('/placements/DEFAULT'));
+  // A stand-in for the portal shell: frames a page and records the messages it posts to its parent.
+  app.get('/shell', (req, res) => {
+    const src = typeof req.query.src === 'string' && req.query.src.startsWith('/') ? req.query.src : '/placements/DEFAULT';
+    res.type('html').send(`<!doctype html><meta charset="utf-8"><title>shell</title>
+<link rel="icon" href="data:,"><body style="margin:0;background:#eef2f4"><iframe id="app" src="${src.replace(/"/g, '&quot;')}" style="border:0;width:100%;height:100vh"></iframe>
+<script>window.__messages=[];addEventListener('message',e=>{if(e.data&&e.data.source==='digital-union'){window.__messages.push(e.data);
+if(e.data.command==='fitWindow'){document.getElementById('app').style.height=Math.max(e.data.height,200)+'px'}}})</script>`);
+  });
+
+  // ── fake API ──
+  app.use('/api', async (req, res, next) => {
+    if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));
+    if (req.get('X-DU-Session') !== DEV_SESSION) {
+      return err(res, 401, 'INVALID_SESSION', 'Сессия не найдена', 'Сессия истекла. Откройте страницу приложения заново.');
+    }
+    next();
+  });
+
+  const overview = () => ({
+    portal: {
+      domain: 'profsoyuz.bitrix24.ru',
+      status: state.status,
+      statusReason: state.status === 'active' ? null : state.status === 'disconnected' ? 'Портал отклонил ключ доступа (invalid_grant) 12 марта в 09:14' : 'Приложение удалено администратором портала',
+      installedAt: Date.UTC(2025, 2, 5, 11, 7),
+      appVersion: '0.1.0',
+    },
+    queue: state.queue,
+    failures: state.failures,
+    plan: state.broken ? plan() : { upToDate: true, changes: [], conflicts: [] },
+    stageActions,
+  });
+
+  app.get('/api/settings/overview', (_req, res) => res.json(overview()));
+  app.post('/api/settings/repair', (_req, res) => {
+    if (state.status !== 'active') return err(res, 409, 'PORTAL_DISCONNECTED', 'Портал отключён', 'Связь с порталом потеряна: переустановите приложение.');
+    const applied = state.broken ? plan().changes.length : 0;
+    state.broken = false;
+    res.json({ applied, plan: { upToDate: true, changes: [], conflicts: [] } });
+  });
+  app.post('/api/settings/requeue-failed', (_req, res) => {
+    const requeued = state.failures.length;
+    state.failures = [];
+    state.queue = { ...state.queue, failed: 0, queued: state.queue.queued + requeued };
+    res.json({ requeued });
+  });
+
+  const rolesBody = () => ({ roles, mapping: state.mapping, users });
+  app.get('/api/settings/roles', (_req, res) => res.json(rolesBody()));
+  app.put('/api/settings/roles', (req, res) => {
+    const mapping = (req.body?.mapping ?? {}) as Mapping;
+    const details: { field: string; message: string }[] = [];
+    const known = new Set(users.map((u) => u.id));
+    for (const r of roles) {
+      const ids = mapping[r.code] ?? [];
+      if (!Array.isArray(ids) || ids.some((id) => !known.has(id))) details.push({ field: `mapping.${r.code}`, message: 'Сотрудник не найден на портале' });
+      else if (!r.multiple && ids.length > 1) details.push({ field: `mapping.${r.code}`, message: 'Для этой роли можно выбрать только одного сотрудника' });
+    }
+    if ((mapping.chairman ?? []).length === 0) details.push({ field: 'mapping.chairman', message: 'Укажите председателя' });
+    if ((mapping.clerk ?? []).length === 0) details.push({ field: 'mapping.clerk', message: 'Укажите хотя бы одного делопроизводителя' });
+    const chair = mapping.chairman?.[0];
+    if (chair !== undefined && (mapping.deputy ?? []).includes(chair)) details.push({ field: 'mapping.deputy', message: 'Председатель не может быть своим заместителем' });
+    if (details.length) return err(res, 400, 'VALIDATION_FAILED', 'Роли не сохранены', 'Проверьте заполнение полей.', details);
+    state.mapping = Object.fromEntries(roles.map((r) => [r.code, mapping[r.code] ?? []]));
+    res.json(rolesBody());
+  });
+
+  const processBody = () => ({ values: state.process, schema: processSchema });
+  app.get('/api/settings/process', (_req, res) => res.json(processBody()));
+  app.put('/api/settings/process', (req, res) => {
+    const values = (req.body?.values ?? {}) as Record<string, unknown>;
+    const details: { field: string; message: string }[] = [];
+    for (const s of processSchema) {
+      const v = values[s.key];
+      if (s.type === 'number' && (typeof v !== 'number' || v < s.min || v > s.max)) details.push({ field: `values.${s.key}`, message: `Допустимо от ${s.min} до ${s.max}` });
+      if (s.type === 'boolean' && typeof v !== 'boolean') details.push({ field: `values.${s.key}`, message: 'Ожидается «да» или «нет»' });
+    }
+    if (typeof values.reminderDays === 'number' && typeof values.closeAfterDays === 'number' && values.closeAfterDays <= values.reminderDays) {
+      details.push({ field: 'values.closeAfterDays', message: 'Срок закрытия должен быть больше срока напоминания' });
+    }
+    if (details.length) return err(res, 400, 'VALIDATION_FAILED', 'Настройки не сохранены', 'Проверьте заполнение полей.', details);
+    state.process = { ...state.process, ...(values as Record<string, number | boolean | string>) };
+    res.json(processBody());
+  });
+
+  app.post('/api/install/run', async (_req, res) => {
+    await new Promise((r) => setTimeout(r, 600));
+    if (state.installFailuresLeft > 0) {
+      state.installFailuresLeft -= 1;
+      return err(res, 503, 'RATE_LIMITED', 'Портал ответил QUERY_LIMIT_EXCEEDED на batch', 'Портал временно ограничил число запросов.');
+    }
+    res.json({ applied: 23, plan: { upToDate: true, changes: [], conflicts: [] } });
+  });
+
+  app.use('/api', (_req, res) => err(res, 404, 'NOT_FOUND', 'Нет такого метода', 'Не найдено.'));
+
+  const server: Server = await new Promise((ok) => {
+    const s = app.listen(port, '127.0.0.1', () => ok(s));
+  });
+  const { port: actual } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${actual}`,
+    state: () => state,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.argv[2] ?? 5174);
+  const srv = await startPreviewServer(port);
+  process.stdout.write(`preview: ${srv.url}/placements/DEFAULT  (install screen: ${srv.url}/install)\n`);
+}
