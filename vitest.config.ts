@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests start servers on random ports; files run in parallel workers.
     pool: 'forks',
+    setupFiles: ['test/setup/node20-polyfills.ts'],
     reporters: ['default'],
   },
 });

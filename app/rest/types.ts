@@ -4,7 +4,8 @@ export interface RestCallOptions {
   /**
    * Non-idempotent writes (`*.add`, bizproc.event.send …) are never retried blindly after a network error
    * or a 5xx whose effect is unknown; rate-limit answers (which mean "not executed") are still waited out.
-   * Default: inferred from the method name (`.add`, `.send`, `.uploadfile`, `.addsubfolder` → false).
+   * Default: inferred from the method name (`.add`, `.send`, `.uploadfile`, `.addsubfolder`, `.start`, `.copy`,
+   * `.import`, `.notify` … → false; see method-kind.ts). Pass `true` for an add deduplicated by ORIGIN_ID/XML_ID.
    */
   idempotent?: boolean;
 }
@@ -54,7 +55,10 @@ export interface RestClient {
   callRaw<T = unknown>(method: string, params?: Record<string, unknown>, opts?: RestCallOptions): Promise<RestResponse<T>>;
   /** Packs any number of commands into batches of 50 (halt=0) and maps each outcome back in order. */
   batch<T = unknown>(commands: BatchCommand[]): Promise<BatchOutcome<T>[]>;
-  /** Keyset walk over a list method (`>ID`, order by ID, start=-1), pages packed into batches. */
+  /**
+   * Keyset walk over a list method (`>ID`, order by ID, start=-1), up to 50 pages chained into one batch request.
+   * Yields one array of rows per batch request; stops at the first page with fewer than 50 rows.
+   */
   walk<T = Record<string, unknown>>(method: string, opts?: WalkOptions): AsyncIterable<T[]>;
   counts(): CallCounts;
   resetCounts(): void;
