@@ -16,7 +16,7 @@ describe('registry plan', () => {
     expect(by('pipeline')[0]!.command.params).toMatchObject({ entityTypeId: 2, fields: { name: 'Вступление в профсоюз', originatorId: 'digital-union' } });
     expect(by('smartProcess')[0]!.command.params).toMatchObject({ fields: { title: 'Постановления', relations: { parent: [{ entityTypeId: 2, isChildrenListEnabled: 'true' }] } } });
     expect(by('userField')).toHaveLength(manifest.userFields.length);
-    expect(by('robot')[0]!.command.params).toMatchObject({ HANDLER: 'https://du.example.org/robots/set-member-status', USE_SUBSCRIPTION: 'Y', DOCUMENT_TYPE: ['crm', 'CCrmDocumentContact', 'CONTACT'] });
+    expect(by('robot')[0]!.command.params).toMatchObject({ HANDLER: 'https://du.example.org/robots/set-member-status', USE_SUBSCRIPTION: 'Y', DOCUMENT_TYPE: ['crm', 'CCrmDocumentDeal', 'DEAL'] });
     expect(plan.changes.every((c) => c.action === 'create')).toBe(true);
   });
 
