@@ -1,10 +1,9 @@
 /** disk.storage.getForApp, disk.folder.addsubfolder/uploadfile/getchildren/get, disk.file.get. */
 import { formatIso } from '../clock.js';
 import { RestFault, faults } from '../errors.js';
-import { findFile, storeFile } from '../files.js';
+import { asFilePair, findFile, storeFile } from '../files.js';
 import { nextId } from '../ids.js';
 import type { DiskObjectRec, DiskStorageRec } from '../types.js';
-import { asFilePair } from '../files.js';
 import { asInt, asObject, asString, ok, pick, requireAdmin, type CallContext, type Params, type Registry } from './registry.js';
 
 function downloadToken(objectId: number): string {

@@ -137,3 +137,10 @@ export function expectShape(actual: unknown, expected: unknown, path = '$', igno
   if (actual === null) return;
   expect(kind(actual), `${path} type`).toBe(kind(expected));
 }
+
+/** Inbound samples keep the docs' numbers, but on the wire (form bodies) every leaf is a string. */
+export function wire(sample: unknown): unknown {
+  if (Array.isArray(sample)) return sample.map(wire);
+  if (sample && typeof sample === 'object') return Object.fromEntries(Object.entries(sample).map(([k, v]) => [k, wire(v)]));
+  return sample === null ? null : String(sample);
+}
