@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import qs from 'qs';
 
-export const CONTRACT_DIR = fileURLToPath(new URL('../../../shared/bitrix24-contract/', import.meta.url));
+/** Copies of the official docs' payloads (see test/contract/INDEX.md), kept in the repo so CI needs nothing outside it. */
+export const CONTRACT_DIR = fileURLToPath(new URL('../contract/', import.meta.url));
 
 export function contractJson<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(`${CONTRACT_DIR}${name}`, 'utf8')) as T;

@@ -6,7 +6,7 @@ import type { Portal, PortalStatus, Store, TokenPair } from '../../app/store/typ
 
 export const silentLogger = pino({ level: 'silent' });
 
-export const CONTRACT_DIR = '/work/shared/bitrix24-contract';
+export { CONTRACT_DIR } from '../helpers/contract.js';
 
 /** Store fake: only what the REST layer uses; `events` records the order of writes. */
 export function createMemoryStore(initial: Portal[]): { store: Store; portals: Map<string, Portal>; events: string[] } {

@@ -1,6 +1,6 @@
 /** Robots on stages: the portal POSTs the robot call, bizproc.event.send completes the run. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { contract, expectShape, hasContracts, ok, startHarness, wire, type Harness } from './harness.js';
+import { contract, expectShape, ok, startHarness, wire, type Harness } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -37,7 +37,7 @@ describe('stage automation', () => {
     const [call] = h.received.filter((r) => r.path === '/robots/issue-certificate');
     expect(call!.contentType).toBe('application/x-www-form-urlencoded');
     // properties are the robot's own; the sample's keys (comment, amount) are someone else's robot.
-    if (hasContracts) expectShape(call!.body, wire(contract('robot-handler-request.json')), '$', ['$.properties']);
+    expectShape(call!.body, wire(contract('robot-handler-request.json')), '$', ['$.properties']);
     expect(call!.body).toMatchObject({
       code: 'issue-certificate',
       document_id: ['crm', 'CCrmDocumentDeal', `DEAL_${id}`],

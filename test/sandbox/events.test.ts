@@ -1,6 +1,6 @@
 /** Outbound POSTs: install, CRM events (online and offline), uninstall and update. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { contract, expectShape, hasContracts, ok, startHarness, wire, type Harness } from './harness.js';
+import { contract, expectShape, ok, startHarness, wire, type Harness } from './harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -14,7 +14,7 @@ describe('install', () => {
     h = await startHarness();
     const [install] = posts(h, '/install');
     expect(install!.contentType).toBe('application/x-www-form-urlencoded');
-    if (hasContracts) expectShape(install!.body, wire(contract('event-ONAPPINSTALL.json')));
+    expectShape(install!.body, wire(contract('event-ONAPPINSTALL.json')));
     expect(install!.body).toMatchObject({
       event: 'ONAPPINSTALL',
       data: { INSTALLED: 'Y', LANGUAGE_ID: 'ru' },
@@ -35,11 +35,9 @@ describe('install', () => {
   it('UI install returns the frame POST and waits for installFinish; events wait too', async () => {
     h = await startHarness({ install: false });
     const { frame, tokens, applicationToken } = await h.sb.installApp({ ui: true });
-    if (hasContracts) {
-      const sample = contract('app-page-DEFAULT.request.json');
-      expectShape(frame!.query, sample.query);
-      expectShape(frame!.body, sample.body);
-    }
+    const sample = contract('app-page-DEFAULT.request.json');
+    expectShape(frame!.query, sample.query);
+    expectShape(frame!.body, sample.body);
     expect(frame!.url.startsWith(`${h.appUrl}/install?`)).toBe(true);
     expect(frame!.body).toMatchObject({ AUTH_ID: tokens.accessToken, APPLICATION_TOKEN: applicationToken, PLACEMENT: 'DEFAULT', member_id: h.sb.memberId });
     const token = tokens.accessToken;
@@ -68,7 +66,7 @@ describe('CRM events', () => {
     await h.sb.waitForDeliveries();
     const [add] = posts(h, '/events');
     expect(add!.contentType).toBe('application/x-www-form-urlencoded');
-    if (hasContracts) expectShape(add!.body, wire(contract('event-ONCRMDEALADD.app.json')));
+    expectShape(add!.body, wire(contract('event-ONCRMDEALADD.app.json')));
     expect(add!.body).toMatchObject({ event: 'ONCRMDEALADD', data: { FIELDS: { ID: String(dealId) } }, auth: { application_token: h.install.applicationToken } });
     expect((await ok(h, 'user.current', {}, { token: add!.body.auth.access_token })).ID).toBe('2');
 
@@ -81,7 +79,7 @@ describe('CRM events', () => {
     expect(events.map((e) => e.event)).toEqual(['ONCRMDEALADD', 'ONCRMDEALUPDATE', 'ONCRMDEALMOVETOCATEGORY', 'ONCRMDYNAMICITEMADD', 'ONCRMCONTACTADD']);
     expect(events[2].data.FIELDS).toEqual({ ID: String(dealId), CATEGORY_ID: String(cat.id), STAGE_ID: `C${cat.id}:NEW` });
     expect(events[3].data.FIELDS).toEqual({ ID: '1', ENTITY_TYPE_ID: '1050' });
-    if (hasContracts) expectShape(events[3], wire(contract('event-ONCRMDYNAMICITEMADD.json')), '$', ['$.auth.refresh_token']);
+    expectShape(events[3], wire(contract('event-ONCRMDYNAMICITEMADD.json')), '$', ['$.auth.refresh_token']);
     expect(posts(h, '/events/typed')).toHaveLength(1);
 
     // A change by the portal itself (robot/workflow) carries no token.
@@ -113,7 +111,7 @@ describe('CRM events', () => {
     const pings = posts(h, '/offline');
     expect(pings).toHaveLength(1);
     expect(pings[0]!.body.auth.refresh_token).toEqual(expect.any(String));
-    if (hasContracts) expectShape(pings[0]!.body, wire(contract('event-ONOFFLINEEVENT.json')), '$', ['$.data']);
+    expectShape(pings[0]!.body, wire(contract('event-ONOFFLINEEVENT.json')), '$', ['$.data']);
 
     const listed = await ok(h, 'event.offline.list');
     expect(listed.map((r: any) => r.EVENT_DATA.FIELDS.ID)).toEqual([a, b]);
@@ -149,7 +147,7 @@ describe('uninstall and update', () => {
     await ok(h, 'app.option.set', { options: { k: 'v' } });
     await h.sb.uninstallApp({ clean: true });
     const [post] = posts(h, '/uninstall');
-    if (hasContracts) expectShape(post!.body, wire(contract('event-ONAPPUNINSTALL.json')));
+    expectShape(post!.body, wire(contract('event-ONAPPUNINSTALL.json')));
     expect(Object.keys(post!.body.auth).sort()).toEqual(['application_token', 'client_endpoint', 'domain', 'member_id', 'server_endpoint']);
     expect(post!.body.data).toEqual({ LANGUAGE_ID: 'ru', CLEAN: '1' });
     expect([h.sb.state.eventBindings, h.sb.state.placements, h.sb.state.robots, h.sb.state.app.options]).toEqual([[], [], [], {}]);

@@ -1,5 +1,4 @@
 /** Test helpers: a sandbox portal plus a tiny "app" that records every POST the portal sends it. */
-import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
@@ -7,12 +6,10 @@ import qs from 'qs';
 import { expect } from 'vitest';
 import { startSandbox, type InstallResult, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
 
-export const CONTRACT_DIR = new URL('../../../shared/bitrix24-contract/', import.meta.url);
-export const hasContracts = existsSync(CONTRACT_DIR);
+import { contractJson } from '../helpers/contract.js';
 
-export function contract<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(name, CONTRACT_DIR), 'utf8')) as T;
-}
+/** Contract payloads are loosely typed here: tests pick the bits they replay. */
+export const contract = <T = any>(name: string): T => contractJson<T>(name);
 
 export interface Received {
   path: string;
