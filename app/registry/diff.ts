@@ -16,7 +16,7 @@ import {
   userFieldName,
   type InstallTarget,
 } from './names.js';
-import type { KnownIds, PortalStage, PortalUserField, Snapshot } from './snapshot.js';
+import type { ContainerRefs, IdRef, KnownIds, PortalStage, PortalUserField, Snapshot } from './snapshot.js';
 
 export type ChangeKind = 'robot' | 'event' | 'placement' | 'smartProcess' | 'pipeline' | 'stage' | 'userField';
 
@@ -30,6 +30,11 @@ export interface Change {
   createsContainer?: boolean;
   /** For robots: the definition hash to remember once applied. */
   robotHash?: { code: string; hash: string | null };
+  /**
+   * Name later commands of the same batch use to reference this command's result (`{{ref}}[…]`,
+   * see pack.ts); set on container creates, whose ids their fields and stage reads need.
+   */
+  ref?: string;
 }
 
 export interface Plan {
@@ -91,6 +96,45 @@ export function robotFields(r: ManifestRobot, target: InstallTarget, documentTyp
     DOCUMENT_TYPE: documentType,
   };
 }
+
+/** The `ref` of the command creating a container (pack.ts placeholders). */
+export const containerRef = (kind: 'pipeline' | 'spa', key: string) => `change:${kind}:${key}`;
+
+/**
+ * Containers this plan creates, as placeholders into the creating commands' results: reading them
+ * in the same batch (snapshotCommands) gives their stages and fields without another request.
+ */
+export function pendingContainers(plan: Pick<Plan, 'changes'>): { refs: ContainerRefs; pipelines: string[]; spa: string[] } {
+  const refs: ContainerRefs = { dealCategories: {}, spa: {} };
+  const pipelines: string[] = [];
+  const spa: string[] = [];
+  for (const c of plan.changes) {
+    if (c.action !== 'create' || !c.createsContainer || !c.ref) continue;
+    if (c.kind === 'pipeline') {
+      refs.dealCategories[c.key] = `{{${c.ref}}}[category][id]`;
+      pipelines.push(c.key);
+    } else if (c.kind === 'smartProcess') {
+      refs.spa[c.key] = { entityTypeId: `{{${c.ref}}}[type][entityTypeId]`, typeId: `{{${c.ref}}}[type][id]` };
+      spa.push(c.key);
+    }
+  }
+  return { refs, pipelines, spa };
+}
+
+/** Ids of the containers a create returned (`{category:{id}}`, `{type:{id, entityTypeId}}`), added to `known`. */
+export function knownAfterCreate(known: KnownIds, change: Change, result: unknown): KnownIds {
+  const r = (result ?? {}) as { category?: { id?: unknown }; type?: { id?: unknown; entityTypeId?: unknown } };
+  if (change.kind === 'pipeline' && r.category?.id !== undefined) {
+    return { ...known, dealCategories: { ...known.dealCategories, [change.key]: Number(r.category.id) } };
+  }
+  if (change.kind === 'smartProcess' && r.type?.id !== undefined && r.type.entityTypeId !== undefined) {
+    return { ...known, spa: { ...known.spa, [change.key]: { entityTypeId: Number(r.type.entityTypeId), typeId: Number(r.type.id) } } };
+  }
+  return known;
+}
+
+/** What identifies a change across plans (the same thing planned again). */
+export const changeId = (c: Pick<Change, 'action' | 'kind' | 'key' | 'command'>) => `${c.action}|${c.kind}|${c.key}|${c.command.method}`;
 
 export const hashOf = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex').slice(0, 16);
 
@@ -241,7 +285,7 @@ function diffUserField(f: ManifestUserField, portal: PortalUserField | null | un
   });
 }
 
-function diffSpaField(spaKey: string, typeId: number, f: ManifestSpaField, portal: PortalUserField | undefined, target: InstallTarget, changes: Change[], conflicts: string[]) {
+function diffSpaField(spaKey: string, typeId: IdRef, f: ManifestSpaField, portal: PortalUserField | undefined, target: InstallTarget, changes: Change[], conflicts: string[]) {
   const fieldName = spaFieldName(target, typeId, f.name);
   const enumItems = f.list?.map((i, n) => ({ value: i.value, xmlId: i.xmlId, sort: (n + 1) * 10, def: 'N' }));
   const key = `${spaKey}.${f.key}`;
@@ -381,6 +425,7 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
         key: p.key,
         title: name,
         createsContainer: true,
+        ref: containerRef('pipeline', p.key),
         command: { method: 'crm.category.add', params: { entityTypeId: ENTITY_TYPE.deal, fields: { name, sort: p.sort, originatorId: ORIGINATOR, originId: `${p.key}${target.codeSuffix}` } } },
       });
       continue;
@@ -405,16 +450,24 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
     const k = known.spa[s.key];
     const relations = { parent: s.parents.map((entityTypeId) => ({ entityTypeId, isChildrenListEnabled: 'true' })) };
     if (!k) {
-      changes.push({ action: 'create', kind: 'smartProcess', key: s.key, title, createsContainer: true, command: { method: 'crm.type.add', params: { fields: { title, ...s.flags, relations } } } });
+      const ref = containerRef('spa', s.key);
+      changes.push({ action: 'create', kind: 'smartProcess', key: s.key, title, createsContainer: true, ref, command: { method: 'crm.type.add', params: { fields: { title, ...s.flags, relations } } } });
+      // A new type has no fields: create them in the same batch, naming the type by reference.
+      for (const f of s.fields) diffSpaField(s.key, `{{${ref}}}[type][id]`, f, undefined, target, changes, conflicts);
       continue;
     }
     map[mapKeys.spaEntityType(s.key)] = String(k.entityTypeId);
     map[mapKeys.spaTypeId(s.key)] = String(k.typeId);
     const type = snap.types.find((t) => t.entityTypeId === k.entityTypeId)!;
     const flagDrift = Object.entries(s.flags).filter(([f, v]) => type.flags[f] !== undefined && type.flags[f] !== v);
-    const parentDrift = s.parents.some((pid) => !type.parents.includes(pid));
+    // Relations come only from crm.type.get; unread (null) means "don't know", not "none".
+    const parents = type.parents;
+    const parentDrift = parents !== null && s.parents.some((pid) => !parents.some((p) => p.entityTypeId === pid));
     if (type.title !== title || flagDrift.length || parentDrift) {
-      changes.push({ action: 'update', kind: 'smartProcess', key: s.key, title, command: { method: 'crm.type.update', params: { id: k.typeId, fields: { title, ...s.flags, ...(parentDrift ? { relations } : {}) } } } });
+      // Relations are replaced wholesale: keep the parents someone else added; predefined ones stay by themselves.
+      const keep = (parents ?? []).filter((p) => !p.predefined && !s.parents.includes(p.entityTypeId)).map((p) => ({ entityTypeId: p.entityTypeId, isChildrenListEnabled: p.childrenList ? 'true' : 'false' }));
+      const merged = { parent: [...keep, ...relations.parent] };
+      changes.push({ action: 'update', kind: 'smartProcess', key: s.key, title, command: { method: 'crm.type.update', params: { id: k.typeId, fields: { title, ...s.flags, ...(parentDrift ? { relations: merged } : {}) } } } });
     }
     const fields = snap.spaFields[k.typeId];
     if (k.categoryId === undefined || !fields || !snap.stages[spaStageEntityId(k.entityTypeId, k.categoryId)]) {

@@ -23,8 +23,11 @@ export function userFieldName(t: Pick<InstallTarget, 'codeSuffix'>, name: string
   return `UF_CRM_${fieldPrefix(t)}${name}`;
 }
 
-/** Smart-process fields carry the type id: `UF_CRM_{typeId}_DU_NUMBER`. */
-export function spaFieldName(t: Pick<InstallTarget, 'codeSuffix'>, typeId: number, name: string): string {
+/**
+ * Smart-process fields carry the type id: `UF_CRM_{typeId}_DU_NUMBER`. The id may be a batch
+ * placeholder for a type created in the same request (pack.ts).
+ */
+export function spaFieldName(t: Pick<InstallTarget, 'codeSuffix'>, typeId: number | string, name: string): string {
   return `UF_CRM_${typeId}_${fieldPrefix(t)}${name}`;
 }
 
