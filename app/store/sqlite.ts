@@ -107,6 +107,24 @@ function toPortal(r: PortalRow): Portal {
   };
 }
 
+type EnqueueResult = { id: number; created: boolean };
+
+/** An enqueue waiting for its group's transaction: the job as it was when called, payload already sealed. */
+interface PendingJob {
+  memberId: string;
+  kind: string;
+  key: string;
+  payload: string | null;
+  runAt: number;
+  now: number;
+  followUpIfStarted: boolean;
+  resolve: (r: EnqueueResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most enqueues written in one transaction; the rest go in the next one. */
+const GROUP_MAX = 256;
+
 export interface SqliteStoreOptions {
   path: string;
   sealer: Sealer;
@@ -116,12 +134,26 @@ export interface SqliteStoreOptions {
 /**
  * SQLite adapter of the Store (WAL, synchronous=FULL so an accepted job survives a power cut,
  * secure_delete so finished payloads don't linger in free pages).
+ *
+ * Group commit: enqueues called in the same turn of the event loop are written in one transaction
+ * (one fsync) when the loop next checks immediates; each caller's promise settles only after that
+ * transaction committed. Every other method that touches jobs writes the waiting group first, so
+ * the store still behaves as if each enqueue ran when it was called.
+ *
+ * Portals are cached in memory (ingress verifies every call against its portal). Every write to
+ * the portals table goes through this class and drops the entry, so the cache assumes this is the
+ * only process writing the file — as it is; several servers means the PostgreSQL adapter.
  */
 export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #sealer: Sealer;
   readonly #now: () => number;
   readonly #stmts;
+  readonly #portals = new Map<string, Portal>();
+  #pending: PendingJob[] = [];
+  #groupTimer: NodeJS.Immediate | null = null;
+  readonly #writeGroup: Database.Transaction<(group: PendingJob[], results: Array<EnqueueResult | { error: unknown }>) => void>;
+  readonly #writeOne: (p: PendingJob) => EnqueueResult;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -151,7 +183,9 @@ export class SqliteStore implements Store {
       saveTokens: db.prepare(`UPDATE portals SET access_token = @accessToken, refresh_token = @refreshToken,
           expires_at = @expiresAt, client_endpoint = COALESCE(@clientEndpoint, client_endpoint),
           server_endpoint = COALESCE(@serverEndpoint, server_endpoint), updated_at = @now WHERE member_id = @memberId`),
-      setStatus: db.prepare('UPDATE portals SET status = ?, status_reason = ?, updated_at = ? WHERE member_id = ?'),
+      // Only an install (upsertPortal) brings a portal back from 'uninstalled': a refresh that was in flight
+      // during the uninstall and fails afterwards must not mark it 'disconnected' and so reopen ingress to its token.
+      setStatus: db.prepare("UPDATE portals SET status = ?, status_reason = ?, updated_at = ? WHERE member_id = ? AND status != 'uninstalled'"),
       markInstalled: db.prepare('UPDATE portals SET installed_at = ?, app_version = COALESCE(?, app_version), updated_at = ? WHERE member_id = ?'),
       forgetTokens: db.prepare(`UPDATE portals SET access_token = '', refresh_token = '', expires_at = 0,
           status = 'uninstalled', status_reason = NULL, updated_at = ? WHERE member_id = ?`),
@@ -162,7 +196,7 @@ export class SqliteStore implements Store {
       delMap: db.prepare('DELETE FROM entity_map WHERE member_id = ? AND key = ?'),
       insertJob: db.prepare(`INSERT INTO jobs (member_id, kind, key, payload, status, attempts, run_at, created_at, updated_at)
           VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?) ON CONFLICT (member_id, kind, key) DO NOTHING`),
-      findJob: db.prepare<[string, string, string], { id: number }>('SELECT id FROM jobs WHERE member_id = ? AND kind = ? AND key = ?'),
+      findJob: db.prepare<[string, string, string], { id: number; status: string }>('SELECT id, status FROM jobs WHERE member_id = ? AND kind = ? AND key = ?'),
       // One job per portal at a time: skip portals that have one running, and portals that aren't active.
       claimable: db.prepare<[number, number], JobRow>(`
         SELECT j.* FROM jobs j JOIN portals p ON p.member_id = j.member_id AND p.status = 'active'
@@ -186,11 +220,30 @@ export class SqliteStore implements Store {
       hasEffect: db.prepare<[string, string], { n: number }>('SELECT 1 AS n FROM effects WHERE member_id = ? AND key = ?'),
       recordEffect: db.prepare('INSERT INTO effects (member_id, key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
     };
+    // Each job in its own savepoint: a failing one is undone alone and rejects only its caller.
+    this.#writeOne = db.transaction((p: PendingJob) => this.#insertJob(p, p.key));
+    this.#writeGroup = db.transaction((group: PendingJob[], results: Array<EnqueueResult | { error: unknown }>) => {
+      for (const p of group) {
+        try {
+          results.push(this.#writeOne(p));
+        } catch (error) {
+          // An error that ended the whole transaction (disk full, I/O) fails the whole group.
+          if (!db.inTransaction) throw error;
+          results.push({ error });
+        }
+      }
+    });
   }
 
   async getPortal(memberId: string): Promise<Portal | undefined> {
-    const row = this.#stmts.getPortal.get(memberId);
-    return row ? toPortal(row) : undefined;
+    let portal = this.#portals.get(memberId);
+    if (!portal) {
+      const row = this.#stmts.getPortal.get(memberId);
+      if (!row) return undefined;
+      portal = toPortal(row);
+      this.#portals.set(memberId, portal);
+    }
+    return { ...portal };
   }
 
   async listPortals(): Promise<Portal[]> {
@@ -205,6 +258,7 @@ export class SqliteStore implements Store {
       appVersion: p.appVersion ?? null,
       now: this.#now(),
     });
+    this.#portals.delete(p.memberId);
   }
 
   async saveTokens(memberId: string, t: TokenPair): Promise<void> {
@@ -217,27 +271,36 @@ export class SqliteStore implements Store {
       serverEndpoint: t.serverEndpoint ?? null,
       now: this.#now(),
     });
+    this.#portals.delete(memberId);
   }
 
   async setPortalStatus(memberId: string, status: PortalStatus, reason: string | null = null): Promise<void> {
     this.#stmts.setStatus.run(status, reason, this.#now(), memberId);
+    this.#portals.delete(memberId);
   }
 
   async markInstalled(memberId: string, version: string | null): Promise<void> {
     const now = this.#now();
     this.#stmts.markInstalled.run(now, version, now, memberId);
+    this.#portals.delete(memberId);
   }
 
   async forgetTokens(memberId: string): Promise<void> {
     this.#stmts.forgetTokens.run(this.#now(), memberId);
+    this.#portals.delete(memberId);
   }
 
   async deletePortalData(memberId: string): Promise<void> {
-    this.#db.transaction(() => {
-      for (const table of ['settings', 'entity_map', 'jobs', 'effects', 'portals']) {
-        this.#db.prepare(`DELETE FROM ${table} WHERE member_id = ?`).run(memberId);
-      }
-    })();
+    this.#writePending();
+    try {
+      this.#db.transaction(() => {
+        for (const table of ['settings', 'entity_map', 'jobs', 'effects', 'portals']) {
+          this.#db.prepare(`DELETE FROM ${table} WHERE member_id = ?`).run(memberId);
+        }
+      })();
+    } finally {
+      this.#portals.delete(memberId);
+    }
   }
 
   async getSetting<T>(memberId: string, key: string): Promise<T | undefined> {
@@ -262,16 +325,61 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async enqueue(job: NewJob): Promise<{ id: number; created: boolean }> {
-    const now = this.#now();
-    const payload = job.payload === undefined ? null : this.#sealer.seal(JSON.stringify(job.payload));
-    const info = this.#stmts.insertJob.run(job.memberId, job.kind, job.key, payload, job.runAt ?? now, now, now);
+  /** Settles once the job's group has committed (see the class comment). */
+  enqueue(job: NewJob): Promise<EnqueueResult> {
+    return new Promise<EnqueueResult>((resolve, reject) => {
+      // Taken and sealed now: the job is the one the caller passed, and a payload that cannot be serialised fails at once.
+      const now = this.#now();
+      const payload = job.payload === undefined ? null : this.#sealer.seal(JSON.stringify(job.payload));
+      const { memberId, kind, key } = job;
+      this.#pending.push({ memberId, kind, key, payload, runAt: job.runAt ?? now, now, followUpIfStarted: job.followUpIfStarted === true, resolve, reject });
+      this.#groupTimer ??= setImmediate(() => {
+        this.#groupTimer = null;
+        this.#writeGroupOf(GROUP_MAX);
+      });
+    });
+  }
+
+  /** Write every waiting enqueue now (before other job operations, and on close). */
+  #writePending(): void {
+    while (this.#pending.length > 0) this.#writeGroupOf(GROUP_MAX);
+  }
+
+  #writeGroupOf(max: number): void {
+    const group = this.#pending.splice(0, max);
+    if (this.#pending.length > 0) {
+      this.#groupTimer ??= setImmediate(() => {
+        this.#groupTimer = null;
+        this.#writeGroupOf(GROUP_MAX);
+      });
+    }
+    if (group.length === 0) return;
+    const results: Array<EnqueueResult | { error: unknown }> = [];
+    try {
+      this.#writeGroup.immediate(group, results);
+    } catch (err) {
+      // Nothing of the group was committed.
+      for (const p of group) p.reject(err);
+      return;
+    }
+    group.forEach((p, i) => {
+      const r = results[i]!;
+      if ('error' in r) p.reject(r.error);
+      else p.resolve(r);
+    });
+  }
+
+  /** Insert unless (portal, kind, key) exists; a repeat of a started job gets a follow-up under `key+id` when asked. */
+  #insertJob(p: PendingJob, key: string): EnqueueResult {
+    const info = this.#stmts.insertJob.run(p.memberId, p.kind, key, p.payload, p.runAt, p.now, p.now);
     if (info.changes === 1) return { id: Number(info.lastInsertRowid), created: true };
-    const existing = this.#stmts.findJob.get(job.memberId, job.kind, job.key);
+    const existing = this.#stmts.findJob.get(p.memberId, p.kind, key);
+    if (p.followUpIfStarted && existing && existing.status !== 'queued') return this.#insertJob(p, `${key}+${existing.id}`);
     return { id: existing?.id ?? 0, created: false };
   }
 
   async claim(now: number, limit: number): Promise<Job[]> {
+    this.#writePending();
     return this.#db.transaction(() => {
       const rows = this.#stmts.claimable.all(now, limit);
       const claimed: Job[] = [];
@@ -285,27 +393,33 @@ export class SqliteStore implements Store {
   }
 
   async complete(jobId: number): Promise<void> {
+    this.#writePending();
     this.#stmts.complete.run(this.#now(), jobId);
   }
 
   async retry(jobId: number, runAt: number, error: string): Promise<void> {
+    this.#writePending();
     this.#stmts.retry.run(runAt, error, this.#now(), jobId);
   }
 
   async fail(jobId: number, error: string): Promise<void> {
+    this.#writePending();
     this.#stmts.fail.run(error, this.#now(), jobId);
   }
 
   async requeueRunning(): Promise<number> {
+    this.#writePending();
     return this.#stmts.requeueRunning.run(this.#now()).changes;
   }
 
   async requeueFailed(memberId: string): Promise<number> {
+    this.#writePending();
     const now = this.#now();
     return this.#stmts.requeueFailed.run(now, now, memberId).changes;
   }
 
   async queueStats(memberId?: string): Promise<QueueStats> {
+    this.#writePending();
     const rows = memberId ? this.#stmts.statsPortal.all(memberId) : this.#stmts.statsAll.all();
     const stats: QueueStats = { queued: 0, running: 0, failed: 0, done: 0 };
     for (const r of rows) stats[r.status] = r.n;
@@ -313,10 +427,12 @@ export class SqliteStore implements Store {
   }
 
   async listJobs(memberId: string, status: JobStatus, limit: number): Promise<Job[]> {
+    this.#writePending();
     return this.#stmts.listJobs.all(memberId, status, limit).map((r) => this.#toJob(r));
   }
 
   async nextRunAt(): Promise<number | null> {
+    this.#writePending();
     return this.#stmts.nextRunAt.get()?.t ?? null;
   }
 
@@ -329,6 +445,11 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    if (this.#groupTimer) clearImmediate(this.#groupTimer);
+    this.#groupTimer = null;
+    if (this.#db.open) this.#writePending();
+    else for (const p of this.#pending.splice(0)) p.reject(new TypeError('The database connection is not open'));
+    this.#portals.clear();
     if (this.#db.open) this.#db.close();
   }
 

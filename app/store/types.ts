@@ -60,6 +60,12 @@ export interface NewJob {
   key: string;
   payload: unknown;
   runAt?: number;
+  /**
+   * A repeat of the key coalesces with a job that has not started yet; once that job has started,
+   * the repeat gets a follow-up job (events carry only ids and second-precision timestamps, so two
+   * changes in one second share a key, and the later one must still be seen).
+   */
+  followUpIfStarted?: boolean;
 }
 
 export interface QueueStats {
