@@ -12,6 +12,7 @@ import type { LeakyBucket } from './ratelimit.js';
 import { QS_OPTIONS } from './rest/batch.js';
 import { diskFileByObjectId } from './rest/disk.js';
 import { dispatch } from './rest/dispatch.js';
+import { createShellRouter } from './shell/index.js';
 import type { Caller, Params, Registry } from './rest/registry.js';
 import { stopwatch } from './timing.js';
 import type { SandboxFaults, StoredFile } from './types.js';
@@ -147,8 +148,7 @@ export function createRestApp(deps: HttpDeps): express.Express {
     sendFile(res, findFile(portal, Number(queryOf(req)['fileId'])));
   });
 
-  app.get('/', (_req, res) => {
-    res.type('text/plain').send(`Digital Union sandbox portal ${portal.urls.domain} (member_id ${portal.state.memberId})`);
-  });
+  // The portal shell UI (boards, cards, app pages) on every other path.
+  app.use(createShellRouter({ portal, registry }));
   return app;
 }

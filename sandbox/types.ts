@@ -385,6 +385,8 @@ export interface EmailRecord {
   ownerTypeId: number;
   ownerId: number;
   sentAt: number;
+  /** Names of the Drive files attached (STORAGE_TYPE_ID 3 + STORAGE_ELEMENT_IDS). */
+  attachments: string[];
 }
 
 export interface NotificationRecord {

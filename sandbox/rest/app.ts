@@ -170,6 +170,7 @@ export function registerApp(registry: Registry): void {
 
   registry.add('user.current', { scopes: USER_SCOPES, handler: (ctx) => ok(userJson(ctx, callerUser(ctx))) });
   registry.add('user.get', { scopes: USER_SCOPES, handler: userGet });
+  registry.add('user.admin', { scopes: [], handler: (ctx) => ok(isAdmin(ctx)) });
   registry.add('department.get', { scopes: ['department'], handler: departmentGet });
 
   registry.add('profile', {

@@ -168,7 +168,14 @@ function activityAdd(ctx: CallContext, params: Params) {
     const to = communications.map((c) => c.value).filter(Boolean);
     if (to.length === 0) throw faults.legacy('Email send error. Recipient e-mail is not specified.');
     const user = callerUser(ctx);
+    // Attachments are Drive files (STORAGE_TYPE_ID 3); an unknown id fails the call as on the portal.
+    const attachments = listOf(f['STORAGE_ELEMENT_IDS']).map((raw) => {
+      const o = ctx.portal.state.disk.objects.find((x) => x.id === Number(raw) && x.type === 'file');
+      if (!o) throw faults.legacy(`Email send error. File ${String(raw)} is not found.`);
+      return o.name;
+    });
     ctx.portal.state.emails.push({
+      attachments,
       activityId: rec.id,
       from: asString(settings['MESSAGE_FROM']) || `${user.name} ${user.lastName} <${user.email}>`,
       to,
