@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { publicRoutes } from './http/public.js';
 import { createHttpApp } from './http/server.js';
+import { memberApi } from './http/api/member.js';
 import { Installer } from './install.js';
 import { createJobRunner } from './jobs.js';
 import { createLogger, type Logger } from './logger.js';
@@ -43,7 +45,7 @@ export interface RunningApp {
 export const WEB_ROOT = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Placement name → frontend page. DEFAULT is the app's own page (settings). */
-export const PLACEMENT_PAGES: Record<string, string> = { DEFAULT: 'settings' };
+export const PLACEMENT_PAGES: Record<string, string> = { DEFAULT: 'settings', admission: 'admission', member: 'member' };
 
 export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const { config } = opts;
@@ -64,7 +66,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   });
   const installer = new Installer({ store, config, manifest, pool, logger, now: () => clock.now() });
   const restFor = (memberId: string) => pool.forPortal(memberId);
-  const run = createJobRunner({ store, manifest, clock, logger, restFor, installer, events: EVENT_HANDLERS, robots: ROBOTS, cron: CRON_HANDLERS });
+  const run = createJobRunner({ store, manifest, clock, logger, restFor, publicUrl: config.publicUrl, sealer, installer, events: EVENT_HANDLERS, robots: ROBOTS, cron: CRON_HANDLERS });
   const worker = new Worker({ store, run, logger, concurrency: config.workerConcurrency, now: () => clock.now() });
   const http = createHttpApp({
     store,
@@ -75,13 +77,15 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     webRoot: WEB_ROOT,
     pages: PLACEMENT_PAGES,
     now: () => clock.now(),
-    settingsDeps: { store, installer, manifest, restFor },
+    settingsDeps: { store, installer, manifest, restFor, kick: () => worker.kick() },
+    publicRoutes: publicRoutes({ store, manifest, clock, logger, restFor, publicUrl: config.publicUrl, sealer, webRoot: WEB_ROOT }),
+    memberApi: memberApi({ store, manifest, clock, logger, restFor, publicUrl: config.publicUrl, sealer }),
   });
 
   await worker.start();
   // Catch up on what happened while we were down (the offline event queue).
   if (await enqueueScan(store, 'offline-drain', `boot:${clock.now()}`)) worker.kick();
-  const schedules = opts.schedules === false ? null : startSchedules(CRON_HANDLERS, store, logger, () => worker.kick());
+  const schedules = opts.schedules === false ? null : startSchedules(CRON_HANDLERS, store, logger, () => worker.kick(), { 'signing-deadlines': config.deadlineScanCron });
 
   const server = await new Promise<Server>((resolve, reject) => {
     const s = http.listen(config.port, '0.0.0.0', () => resolve(s));

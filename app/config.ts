@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const CLOUD_OAUTH_TOKEN_URL = 'https://oauth.bitrix.info/oauth/token/';
@@ -41,6 +42,11 @@ const envSchema = z
     /** Secret for signing page sessions and upload links; generated and kept beside the DB when absent. */
     APP_SECRET: optionalString.pipe(z.string().min(32, 'APP_SECRET must be at least 32 characters').optional()),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // Hourly in working hours by default; the portal's time zone decides "today", this only when to look.
+    DEADLINE_SCAN_CRON: z
+      .string()
+      .default('0 8-18 * * 1-5')
+      .refine((v) => cron.validate(v), 'not a valid cron expression (five fields, e.g. "0 8-18 * * 1-5")'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.B24_CLIENT_ID) !== Boolean(env.B24_CLIENT_SECRET)) {
@@ -68,6 +74,7 @@ export interface Config {
   codeSuffix: string;
   appSecret: string | undefined;
   workerConcurrency: number;
+  deadlineScanCron: string;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     codeSuffix: e.CODE_SUFFIX,
     appSecret: e.APP_SECRET,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    deadlineScanCron: e.DEADLINE_SCAN_CRON,
   };
 }
 

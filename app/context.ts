@@ -1,7 +1,9 @@
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { Manifest } from './registry/manifest.js';
+import { uploadLinkFor } from './membership/upload-link.js';
 import type { RestClient } from './rest/types.js';
+import type { Sealer } from './secrets.js';
 import type { Portal, Store } from './store/types.js';
 import { loadPortalSettings, type PortalSettings } from './settings.js';
 
@@ -16,6 +18,8 @@ export interface HandlerContext {
   settings: PortalSettings;
   logger: Logger;
   clock: Clock;
+  /** Links into this app that handlers hand out (e-mails, notifications). */
+  links: { uploadUrl(dealId: number): string };
 }
 
 export interface ContextDeps {
@@ -24,6 +28,9 @@ export interface ContextDeps {
   clock: Clock;
   logger: Logger;
   restFor(memberId: string): RestClient;
+  /** PUBLIC_URL and the app's signer, for links that outlive a request. */
+  publicUrl: string;
+  sealer: Sealer;
 }
 
 export async function buildContext(deps: ContextDeps, portal: Portal, logFields: Record<string, unknown>): Promise<HandlerContext> {
@@ -36,6 +43,7 @@ export async function buildContext(deps: ContextDeps, portal: Portal, logFields:
     settings: await loadPortalSettings(deps.store, portal.memberId),
     logger: deps.logger.child({ memberId: portal.memberId, ...logFields }),
     clock: deps.clock,
+    links: { uploadUrl: (dealId) => uploadLinkFor(deps.sealer, deps.publicUrl, portal.memberId, dealId, deps.clock.now()) },
   };
 }
 

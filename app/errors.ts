@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   PORTAL_DISCONNECTED: { status: 409, hint: 'Связь с порталом потеряна: переустановите приложение.' },
   REST_ERROR: { status: 502, hint: 'Портал вернул ошибку.' },
   RATE_LIMITED: { status: 503, hint: 'Портал временно ограничил число запросов.' },
+  LINK_EXPIRED: { status: 410, hint: 'Срок действия ссылки истёк. Обратитесь в свою профсоюзную организацию.' },
+  UPLOAD_CLOSED: { status: 409, hint: 'Документы по этому заявлению сейчас не принимаются.' },
   INTERNAL: { status: 500, hint: 'Внутренняя ошибка приложения.' },
 } as const;
 

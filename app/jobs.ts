@@ -4,6 +4,7 @@ import { AppError, RestError } from './errors.js';
 import type { EventHandler, QueuedEvent } from './events.js';
 import type { RobotPayload } from './http/payloads.js';
 import type { Installer } from './install.js';
+import { ADMISSION_JOB_KIND, runAdmissionJob } from './membership/list-admission/job.js';
 import { describePropertyErrors, documentOf, RobotFailure, type RobotModule } from './robots.js';
 import type { CronHandler } from './schedules.js';
 import type { Job } from './store/types.js';
@@ -14,6 +15,8 @@ export const jobKinds = {
   robot: (code: string) => `robot:${code}`,
   cron: (name: string) => `cron:${name}`,
   reconcile: 'install:reconcile',
+  /** Admission by list: one job per run, keyed by the run id. */
+  admission: ADMISSION_JOB_KIND,
 } as const;
 
 /** Robot job payload: the call without its auth block. Properties may hold personal data: the store seals payloads. */
@@ -56,6 +59,9 @@ export function createJobRunner(deps: DispatchDeps): (job: Job) => Promise<void>
         await handler.run(ctx);
         return;
       }
+      case 'admission':
+        await runAdmissionJob(ctx, job);
+        return;
       default:
         throw new AppError('NOT_FOUND', `unknown job kind ${job.kind}`);
     }

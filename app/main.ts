@@ -39,7 +39,8 @@ async function main() {
     config = { ...config, oauthTokenUrl: sandbox.oauthTokenUrl };
   }
 
-  const app = await startApp({ config, logger });
+  // Against the sandbox the app lives on the portal's virtual clock, so the shell's "+N days" moves deadlines too.
+  const app = await startApp({ config, logger, ...(sandbox ? { clock: sandbox.clock } : {}) });
 
   if (sandbox) {
     const { ensureDemo } = await import('../sandbox/demo-seed.js');

@@ -21,9 +21,10 @@ export async function enqueueScan(store: Store, name: string, slot: string): Pro
   return created;
 }
 
-export function startSchedules(handlers: CronHandler[], store: Store, logger: Logger, kick: () => void): { stop(): void } {
+/** `overrides` replaces a handler's schedule by name (configured ones, e.g. DEADLINE_SCAN_CRON). */
+export function startSchedules(handlers: CronHandler[], store: Store, logger: Logger, kick: () => void, overrides: Record<string, string> = {}): { stop(): void } {
   const tasks = handlers.map((h) =>
-    cron.schedule(h.schedule, async () => {
+    cron.schedule(overrides[h.name] ?? h.schedule, async () => {
       const slot = new Date().toISOString().slice(0, 16);
       try {
         if (await enqueueScan(store, h.name, slot)) kick();

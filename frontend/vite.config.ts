@@ -12,7 +12,7 @@ const frontendRoot = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = resolve(frontendRoot, '..');
 
 /** One entry per HTML page; add placement pages here. */
-export const pages = ['settings'] as const;
+export const pages = ['settings', 'apply', 'upload', 'admission', 'member'] as const;
 
 export default defineConfig({
   root: frontendRoot,

@@ -5,15 +5,35 @@
 import type { EventHandler } from '../app/events.js';
 import type { RobotModule } from '../app/robots.js';
 import type { CronHandler } from '../app/schedules.js';
+import addDays from '../robots/add-days.js';
+import attachToOrganisation from '../robots/attach-to-organisation.js';
+import checkApplicant from '../robots/check-applicant.js';
+import createResolution from '../robots/create-resolution.js';
+import generateDocuments from '../robots/generate-documents.js';
+import recordEmployerHandoff from '../robots/record-employer-handoff.js';
+import runStageAction from '../robots/run-stage-action.js';
 import setMemberStatus from '../robots/set-member-status.js';
 import offlineDrain from './cron/offline-drain.js';
+import signingDeadlines from './cron/signing-deadlines.js';
+import ONCRMCONTACTADD from './events/ONCRMCONTACTADD.js';
+import ONCRMCONTACTUPDATE from './events/ONCRMCONTACTUPDATE.js';
 import ONCRMDEALADD from './events/ONCRMDEALADD.js';
 import ONCRMDEALUPDATE from './events/ONCRMDEALUPDATE.js';
 import ONCRMDYNAMICITEMUPDATE from './events/ONCRMDYNAMICITEMUPDATE.js';
 import ONOFFLINEEVENT from './events/ONOFFLINEEVENT.js';
 
-export const EVENT_HANDLERS: Record<string, EventHandler> = { ONCRMDEALADD, ONCRMDEALUPDATE, ONCRMDYNAMICITEMUPDATE, ONOFFLINEEVENT };
+export const EVENT_HANDLERS: Record<string, EventHandler> = { ONCRMCONTACTADD, ONCRMCONTACTUPDATE, ONCRMDEALADD, ONCRMDEALUPDATE, ONCRMDYNAMICITEMUPDATE, ONOFFLINEEVENT };
 
-export const ROBOTS: Record<string, RobotModule> = { [setMemberStatus.code]: setMemberStatus as unknown as RobotModule };
+const robots: RobotModule[] = [
+  setMemberStatus,
+  runStageAction,
+  checkApplicant,
+  generateDocuments,
+  attachToOrganisation,
+  createResolution,
+  recordEmployerHandoff,
+  addDays,
+] as unknown as RobotModule[];
+export const ROBOTS: Record<string, RobotModule> = Object.fromEntries(robots.map((r) => [r.code, r]));
 
-export const CRON_HANDLERS: CronHandler[] = [offlineDrain];
+export const CRON_HANDLERS: CronHandler[] = [offlineDrain, signingDeadlines];

@@ -8,6 +8,7 @@ import { jobKinds, type QueuedRobotCall } from '../jobs.js';
 import type { Logger } from '../logger.js';
 import type { Sealer } from '../secrets.js';
 import type { Store } from '../store/types.js';
+import { admissionApi, admissionUploadBody } from './api/admission.js';
 import { settingsApi, type Session } from './api/settings.js';
 import { eventSchema, frameSchema, parsePlacementOptions, parseWith, robotSchema, type FramePost } from './payloads.js';
 import { verifyApplicationToken } from './verify.js';
@@ -26,6 +27,10 @@ export interface ServerDeps {
   now: () => number;
   fetchViewer?: (clientEndpoint: string, accessToken: string) => Promise<Viewer>;
   settingsDeps: Parameters<typeof settingsApi>[0];
+  /** Public pages (application form, upload page) and the staff API for the form's link: see public.ts. */
+  publicRoutes?: { pages: express.Router; applyLinkApi: express.Router };
+  /** The contact card tab's API (app/http/api/member.ts), behind the session. */
+  memberApi?: express.Router;
 }
 
 const SESSION_TTL_MS = 60 * 60 * 1000;
@@ -76,8 +81,8 @@ export function createHttpApp(d: ServerDeps) {
     res.status(200).type('html').send(html.replace('<!--DU_BOOT-->', script));
   };
 
-  const openSession = (memberId: string, viewer: Viewer): string =>
-    d.sealer.sign({ m: memberId, u: viewer.id, a: viewer.isAdmin, n: viewer.name }, SESSION_TTL_MS, d.now());
+  const openSession = (memberId: string, viewer: Viewer, entityId?: number): string =>
+    d.sealer.sign({ m: memberId, u: viewer.id, a: viewer.isAdmin, n: viewer.name, ...(entityId ? { e: entityId } : {}) }, SESSION_TTL_MS, d.now());
 
   app.get('/healthz', wrap(async (_req, res) => {
     const [portals, queue] = await Promise.all([d.store.listPortals(), d.store.queueStats()]);
@@ -90,7 +95,7 @@ export function createHttpApp(d: ServerDeps) {
     const { auth, ...event } = payload;
     if (event.event === 'ONAPPINSTALL') {
       const portal = await d.installer.acceptInstallEvent(auth, event.data);
-      await d.store.enqueue({ memberId: portal.memberId, kind: jobKinds.reconcile, key: `install:${event.ts}`, payload: { version: event.data.VERSION ?? null } });
+      await d.store.enqueue({ memberId: portal.memberId, kind: jobKinds.reconcile, key: `install:${event.ts}`, payload: { version: event.data.VERSION ?? null }, followUpIfStarted: true });
       d.kick();
       res.json({ ok: true });
       return;
@@ -102,7 +107,7 @@ export function createHttpApp(d: ServerDeps) {
       return;
     }
     const queued: QueuedEvent = event;
-    const job = await d.store.enqueue({ memberId: auth.member_id, kind: jobKinds.event(event.event), key: eventJobKey(queued), payload: queued });
+    const job = await d.store.enqueue({ memberId: auth.member_id, kind: jobKinds.event(event.event), key: eventJobKey(queued), payload: queued, followUpIfStarted: true });
     if (job.created) d.kick();
     res.json({ ok: true, job: job.id, duplicate: !job.created });
   }));
@@ -128,7 +133,7 @@ export function createHttpApp(d: ServerDeps) {
     if (body.auth && typeof body.auth === 'object') {
       const payload = parseWith(eventSchema, { event: 'ONAPPINSTALL', ts: String(Math.floor(d.now() / 1000)), data: {}, ...body }, 'install callback');
       const portal = await d.installer.acceptInstallEvent(payload.auth, payload.data);
-      await d.store.enqueue({ memberId: portal.memberId, kind: jobKinds.reconcile, key: `install:${payload.ts}`, payload: { version: payload.data.VERSION ?? null } });
+      await d.store.enqueue({ memberId: portal.memberId, kind: jobKinds.reconcile, key: `install:${payload.ts}`, payload: { version: payload.data.VERSION ?? null }, followUpIfStarted: true });
       d.kick();
       res.json({ ok: true });
       return;
@@ -155,26 +160,38 @@ export function createHttpApp(d: ServerDeps) {
     });
     const settings = await d.store.getSetting<Record<string, number[]>>(portal.memberId, 'roles');
     const roles = Object.entries(settings ?? {}).filter(([, users]) => users.includes(viewer.id)).map(([role]) => role);
+    const options = parsePlacementOptions(frame.PLACEMENT_OPTIONS);
+    // A card tab's session is bound to its card: the page can't be pointed at other records.
+    const entityId = /_DETAIL_TAB$/.test(frame.PLACEMENT) ? Number(options.ID) || undefined : undefined;
     renderPage(res, pageName, {
-      session: openSession(portal.memberId, viewer),
+      session: openSession(portal.memberId, viewer, entityId),
       page: pageName,
       placement: frame.PLACEMENT,
-      options: parsePlacementOptions(frame.PLACEMENT_OPTIONS),
+      options,
       user: { ...viewer, roles },
       portal: { domain: portal.domain },
     });
   }));
 
+  // Pages for people outside the portal (no Bitrix auth): /apply/:slug, /upload/:token.
+  if (d.publicRoutes) app.use(d.publicRoutes.pages);
+
   // Our own API for the pages, behind the signed session.
+  // The list upload carries a file (≤ 5 MB as base64): its own body limit, read before the generic one.
+  app.use('/api/admission/upload', admissionUploadBody);
   app.use('/api', express.json({ limit: '256kb' }), (req: Request, _res: Response, next: NextFunction) => {
     const token = req.header('x-du-session');
-    const claims = token ? d.sealer.verify<{ m: string; u: number; a: boolean; n: string }>(token, d.now()) : null;
-    if (!claims) return next(new AppError('INVALID_SESSION', 'missing or expired session'));
-    (req as Request & { session: Session }).session = { memberId: claims.m, userId: claims.u, isAdmin: claims.a, name: claims.n };
+    const claims = token ? d.sealer.verify<{ m: string; u: number; a: boolean; n: string; e?: number }>(token, d.now()) : null;
+    // Other tokens we sign (upload links) have other claims: only a page session passes here.
+    if (!claims || typeof claims.m !== 'string' || !Number.isInteger(claims.u) || typeof claims.a !== 'boolean') return next(new AppError('INVALID_SESSION', 'missing or expired session'));
+    (req as Request & { session: Session }).session = { memberId: claims.m, userId: claims.u, isAdmin: claims.a, name: claims.n, ...(Number.isInteger(claims.e) ? { entityId: claims.e } : {}) };
     next();
   });
   app.use('/api/settings', settingsApi(d.settingsDeps));
   app.use('/api/install', settingsApi(d.settingsDeps, 'install'));
+  app.use('/api/admission', admissionApi({ store: d.settingsDeps.store, restFor: d.settingsDeps.restFor, logger: d.logger, now: d.now, kick: d.kick }));
+  if (d.publicRoutes) app.use('/api/apply-link', d.publicRoutes.applyLinkApi);
+  if (d.memberApi) app.use('/api/member', d.memberApi);
 
   app.use('/static', express.static(d.webRoot, { index: false, maxAge: '1h', fallthrough: false }));
 

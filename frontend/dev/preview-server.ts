@@ -8,12 +8,14 @@
 // `<!--DU_BOOT-->` marker (like the real server does), and answers /api/* from an in-memory fake.
 // Page query options: ?status=disconnected|uninstalled  ?admin=0  ?installFail=1  ?broken=1
 // (broken plan + failed jobs)  ?empty=1 (no failures, up-to-date plan). State is per server.
+// The calendar PUT refuses 2026-01-13 as a day off (to show a server-side per-date error).
 import express, { type Request, type Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import QRCode from 'qrcode';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const webDir = resolve(repoRoot, 'dist/web');
@@ -29,6 +31,8 @@ interface FakeState {
   failures: { id: number; kind: string; attempts: number; lastError: string | null; updatedAt: number }[];
   queue: { queued: number; running: number; failed: number; done: number };
   delayMs: number;
+  calendar: { daysOff: string[]; workingDays: string[] };
+  scans: number;
 }
 
 const roles = [
@@ -51,12 +55,13 @@ const users = [
   { id: 9, name: 'Николай Фёдоров', position: null },
 ];
 
+// The same keys as the real server's process settings (app/settings.ts PROCESS_SETTINGS).
 const processSchema = [
-  { key: 'reminderDays', title: 'Напоминание о документах, дней', help: 'Через сколько дней без подписанных документов напомнить заявителю и ответственному.', type: 'number', min: 1, max: 30 },
-  { key: 'closeAfterDays', title: 'Закрыть заявление без документов через, дней', help: 'Считается от даты заявления; сделка закрывается как отрицательная.', type: 'number', min: 2, max: 120 },
-  { key: 'dayCounting', title: 'Как считать дни', help: 'Рабочие дни считаются по производственному календарю России.', type: 'select', options: [{ value: 'calendar', label: 'Календарные дни' }, { value: 'working', label: 'Рабочие дни' }] },
-  { key: 'emailApplicant', title: 'Отправлять письма заявителю', help: 'Документы для подписи, напоминания и решение по заявлению.', type: 'boolean' },
-  { key: 'resolutionPrefix', title: 'Префикс номера постановления', help: 'Например, «П-» даст номера П-1, П-2 …', type: 'string' },
+  { key: 'timeZone', title: 'Часовой пояс портала', help: 'По нему считаются «сегодня» и просрочка.', type: 'select', options: ['Europe/Kaliningrad', 'Europe/Moscow', 'Europe/Samara', 'Asia/Yekaterinburg', 'Asia/Novosibirsk', 'Asia/Vladivostok'].map((v) => ({ value: v, label: v })) },
+  { key: 'signingReminderDays', title: 'Напоминание о подписании через, дней', help: 'Сколько дней ждать подписанные документы до напоминания.', type: 'number', min: 1, max: 60 },
+  { key: 'signingCloseDays', title: 'Закрыть заявление без документов через, дней', help: 'Считается от даты заявления.', type: 'number', min: 2, max: 180 },
+  { key: 'signingDayKind', title: 'Как считать дни', help: 'Календарные или рабочие дни по производственному календарю.', type: 'select', options: [{ value: 'calendar', label: 'Календарные' }, { value: 'working', label: 'Рабочие' }] },
+  { key: 'handleStagesByEvents', title: 'Выполнять действия стадий по событиям', help: 'Выключите, если действия стадий запускаются только роботами в дизайнере.', type: 'boolean' },
 ] as const;
 
 const plan = () => ({
@@ -88,7 +93,7 @@ function initialState(q: Record<string, unknown>): FakeState {
     broken,
     installFailuresLeft: q.installFail === '1' ? 1 : 0,
     mapping: { clerk: [5], chairman: [2], deputy: [3], head: [], accountant: [] },
-    process: { reminderDays: 10, closeAfterDays: 40, dayCounting: 'calendar', emailApplicant: true, resolutionPrefix: 'П-' },
+    process: { timeZone: 'Europe/Moscow', signingReminderDays: 10, signingCloseDays: 40, signingDayKind: 'calendar', handleStagesByEvents: true },
     failures: broken
       ? [
           { id: 812, kind: 'admission-new', attempts: 5, lastError: 'Портал вернул ошибку: ACCESS_DENIED — нет прав на добавление контакта', updatedAt: now - 3_600_000 },
@@ -97,7 +102,37 @@ function initialState(q: Record<string, unknown>): FakeState {
       : [],
     queue: broken ? { queued: 4, running: 1, failed: 2, done: 1287 } : { queued: 0, running: 0, failed: 0, done: 1287 },
     delayMs: Number(q.delay ?? 150) || 0,
+    calendar: { daysOff: ['2026-09-21'], workingDays: [] },
+    scans: 0,
   };
+}
+
+// Mirrors app/domain/calendar/overrides.ts calendarOverridesSchema (field paths and messages).
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+function isIsoDate(v: unknown): v is string {
+  const m = typeof v === 'string' ? ISO_DATE.exec(v) : null;
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return y >= 1900 && y <= 2999 && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+const ruDate = (iso: string) => `${iso.slice(8, 10)}.${iso.slice(5, 7)}.${iso.slice(0, 4)}`;
+function checkOverrides(o: unknown): { value?: { daysOff: string[]; workingDays: string[] }; details: { field: string; message: string }[] } {
+  const details: { field: string; message: string }[] = [];
+  const obj = (o && typeof o === 'object' ? o : {}) as Record<string, unknown>;
+  const lists = { daysOff: [] as string[], workingDays: [] as string[] };
+  for (const key of ['daysOff', 'workingDays'] as const) {
+    const v = obj[key] ?? [];
+    if (!Array.isArray(v)) { details.push({ field: key, message: 'Ожидается список дат' }); continue; }
+    if (v.length > 366) details.push({ field: key, message: 'Не больше 366 дат' });
+    v.forEach((d, i) => (isIsoDate(d) ? lists[key].push(d) : details.push({ field: `${key}.${i}`, message: 'Дата в формате ГГГГ-ММ-ДД' })));
+  }
+  (Array.isArray(obj.workingDays) ? obj.workingDays : []).forEach((d, i) => {
+    if (typeof d === 'string' && lists.daysOff.includes(d)) details.push({ field: `workingDays.${i}`, message: `${ruDate(d)} уже указан как нерабочий день` });
+  });
+  if (details.length) return { details };
+  const tidy = (xs: string[]) => [...new Set(xs)].sort();
+  return { value: { daysOff: tidy(lists.daysOff), workingDays: tidy(lists.workingDays) }, details };
 }
 
 function err(res: Response, status: number, code: string, message: string, hint: string, details?: { field: string; message: string }[]) {
@@ -212,12 +247,35 @@ if(e.data.command==='fitWindow'){document.getElementById('app').style.height=Mat
       if (s.type === 'number' && (typeof v !== 'number' || v < s.min || v > s.max)) details.push({ field: `values.${s.key}`, message: `Допустимо от ${s.min} до ${s.max}` });
       if (s.type === 'boolean' && typeof v !== 'boolean') details.push({ field: `values.${s.key}`, message: 'Ожидается «да» или «нет»' });
     }
-    if (typeof values.reminderDays === 'number' && typeof values.closeAfterDays === 'number' && values.closeAfterDays <= values.reminderDays) {
-      details.push({ field: 'values.closeAfterDays', message: 'Срок закрытия должен быть больше срока напоминания' });
+    if (typeof values.signingReminderDays === 'number' && typeof values.signingCloseDays === 'number' && values.signingCloseDays <= values.signingReminderDays) {
+      details.push({ field: 'values.signingCloseDays', message: 'Срок закрытия должен быть больше срока напоминания' });
     }
     if (details.length) return err(res, 400, 'VALIDATION_FAILED', 'Настройки не сохранены', 'Проверьте заполнение полей.', details);
     state.process = { ...state.process, ...(values as Record<string, number | boolean | string>) };
     res.json(processBody());
+  });
+
+  const calendarBody = () => ({ overrides: state.calendar, years: [2024, 2025, 2026, 2027] });
+  app.get('/api/settings/calendar', (_req, res) => res.json(calendarBody()));
+  app.put('/api/settings/calendar', (req, res) => {
+    // 13.01.2026 as a day off is refused, to show how the server's per-date errors look.
+    const refused = Array.isArray(req.body?.overrides?.daysOff) ? (req.body.overrides.daysOff as unknown[]).indexOf('2026-01-13') : -1;
+    if (refused >= 0) return err(res, 400, 'VALIDATION_FAILED', 'Проверьте даты календаря.', 'Проверьте заполнение полей.', [{ field: `daysOff.${refused}`, message: 'Фейковый сервер не принимает эту дату' }]);
+    const { value, details } = checkOverrides(req.body?.overrides);
+    if (!value) return err(res, 400, 'VALIDATION_FAILED', 'Проверьте даты календаря.', 'Проверьте заполнение полей.', details);
+    state.calendar = value;
+    res.json(calendarBody());
+  });
+
+  app.post('/api/settings/scan-deadlines', (_req, res) => {
+    state.scans += 1;
+    res.json({ queued: true, job: 900 + state.scans });
+  });
+
+  const applyUrl = 'https://du.example.ru/apply/k3Xw9QpZr2LmTa7B';
+  app.get('/api/apply-link', async (_req, res) => {
+    const qrSvg = await QRCode.toString(applyUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2, color: { dark: '#000000', light: '#ffffff' } });
+    res.json({ url: applyUrl, qrSvg });
   });
 
   app.post('/api/install/run', async (_req, res) => {

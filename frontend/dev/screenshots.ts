@@ -111,10 +111,10 @@ try {
     const page = await open('/placements/DEFAULT');
     await page.getByRole('tab', { name: 'Процессы' }).click();
     await page.getByTestId('save-process').waitFor();
-    const remind = page.getByLabel('Напоминание о документах, дней');
-    await remind.fill('45');
+    const remind = page.getByLabel('Напоминание о подписании через, дней');
+    await remind.fill('75');
     await remind.blur();
-    check((await remind.inputValue()) === '30', 'number input clamps 45 to the maximum 30');
+    check((await remind.inputValue()) === '60', 'number input clamps 75 to the maximum 60');
     await remind.fill('');
     await remind.blur();
     await page.getByTestId('save-process').click();
@@ -130,13 +130,99 @@ try {
     check(true, 'server 400 detail shown under its field');
     await close.fill('60');
     await close.blur();
-    await page.getByLabel('Отправлять письма заявителю').click();
+    await page.getByLabel('Выполнять действия стадий по событиям').click();
     await page.getByTestId('save-process').click();
     await page.getByTestId('process-saved').waitFor();
     const st = srv.state().process;
-    check(st.reminderDays === 20 && st.closeAfterDays === 60 && st.emailApplicant === false, `server got values ${JSON.stringify(st)}`);
+    check(st.signingReminderDays === 20 && st.signingCloseDays === 60 && st.handleStagesByEvents === false, `server got values ${JSON.stringify(st)}`);
     await page.waitForTimeout(300);
     await shot(page, 'process-saved');
+
+    // The deadline scan, run now: the sentence follows the saved settings.
+    const scanText = (await page.getByTestId('scan-section').textContent()) ?? '';
+    check(scanText.includes('через 20 календарных дней') && scanText.includes('через 60 календарных дней'), 'scan section quotes the saved 20 / 60 days');
+    await page.getByTestId('scan-deadlines').click();
+    await page.getByTestId('scan-queued').waitFor();
+    check((await page.getByTestId('scan-queued').textContent())?.includes('Проверка запущена') && srv.state().scans === 1, '«Проверить сроки сейчас» → «Проверка запущена», one scan queued');
+    await page.waitForTimeout(300);
+    await shot(page, 'process-scan');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForTimeout(300);
+    await shot(page, 'process-scan-800');
+    await page.close();
+  }
+
+  // 4a. Calendar overrides: add, refuse duplicates and clashes, a server error under its date, save.
+  {
+    const page = await open('/placements/DEFAULT');
+    await page.getByRole('tab', { name: 'Календарь' }).click();
+    await page.getByTestId('save-calendar').waitFor();
+    check((await page.getByTestId('calendar-intro').textContent())?.includes('2024–2027 годы'), 'calendar intro names the shipped years');
+    check((await page.getByTestId('calendar-days-off').textContent())?.includes('21.09.2026, понедельник'), 'stored day off shown as «21.09.2026, понедельник»');
+    await page.getByTestId('calendar-day-off-input').fill('2026-03-05');
+    await page.getByTestId('calendar-add-day-off').click();
+    await page.getByTestId('calendar-day-off-input').fill('2026-01-02');
+    await page.getByTestId('calendar-day-off-input').press('Enter');
+    const offText = (await page.getByTestId('calendar-days-off').textContent()) ?? '';
+    check(offText.indexOf('02.01.2026') < offText.indexOf('05.03.2026') && offText.indexOf('05.03.2026') < offText.indexOf('21.09.2026'), 'days off sorted');
+    check(offText.includes('05.03.2026, четверг'), 'added day shown as «05.03.2026, четверг»');
+    await page.getByTestId('calendar-working-input').fill('2026-03-05');
+    await page.getByTestId('calendar-add-working').click();
+    check(await page.getByText('05.03.2026 уже указан как нерабочий день').isVisible(), 'a day off cannot also be a working day');
+    await page.getByTestId('calendar-working-input').fill('2026-06-13');
+    await page.getByTestId('calendar-add-working').click();
+    check((await page.getByTestId('calendar-working-days').textContent())?.includes('13.06.2026, суббота'), 'working Saturday added');
+    await page.getByTestId('calendar-add-day-off').click();
+    check(await page.getByText('Выберите дату').isVisible(), 'adding with an empty date → «Выберите дату»');
+    await page.getByTestId('calendar-day-off-input').fill('2026-01-13');
+    await page.getByTestId('calendar-add-day-off').click();
+    await page.getByTestId('save-calendar').click();
+    await page.getByTestId('calendar-error').waitFor();
+    check(await page.getByText('Фейковый сервер не принимает эту дату').isVisible(), 'server detail daysOff.N shown under its date');
+    await page.waitForTimeout(300);
+    await shot(page, 'calendar-error');
+    await page.getByRole('button', { name: 'Удалить 13.01.2026' }).click();
+    await page.getByTestId('save-calendar').click();
+    await page.getByTestId('calendar-saved').waitFor();
+    const cal = srv.state().calendar;
+    check(JSON.stringify(cal) === JSON.stringify({ daysOff: ['2026-01-02', '2026-03-05', '2026-09-21'], workingDays: ['2026-06-13'] }), `server got calendar ${JSON.stringify(cal)}`);
+    await page.waitForTimeout(300);
+    await shot(page, 'calendar-saved');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForTimeout(300);
+    await shot(page, 'calendar-800');
+    await page.close();
+  }
+  {
+    const page = await open('/placements/DEFAULT?admin=0');
+    await page.getByRole('tab', { name: 'Календарь' }).click();
+    await page.getByTestId('save-calendar').waitFor();
+    check(await page.getByTestId('save-calendar').isDisabled(), 'non-admin cannot save the calendar');
+    check((await page.getByTestId('calendar-day-off-input').count()) === 0, 'non-admin sees no date inputs');
+    await page.waitForTimeout(300);
+    await shot(page, 'calendar-readonly');
+    await page.close();
+  }
+
+  // 4b. The public application link on the status tab: QR code, copy, download.
+  {
+    await ctx.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const page = await open('/placements/DEFAULT');
+    await page.getByTestId('apply-qr').waitFor();
+    check((await page.getByTestId('apply-link').textContent())?.trim() === 'https://du.example.ru/apply/k3Xw9QpZr2LmTa7B', 'apply link shown');
+    check(await page.getByTestId('apply-qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'QR code image decoded');
+    await page.getByTestId('copy-apply-link').click();
+    await page.getByText('Ссылка скопирована', { exact: true }).waitFor();
+    check((await page.evaluate(() => navigator.clipboard.readText())) === 'https://du.example.ru/apply/k3Xw9QpZr2LmTa7B', 'copy puts the link on the clipboard');
+    const dl = page.getByTestId('download-apply-qr');
+    check((await dl.getAttribute('href'))?.startsWith('blob:') && (await dl.getAttribute('download'))?.endsWith('.svg'), 'download link: blob URL with an .svg file name');
+    const [download] = await Promise.all([page.waitForEvent('download'), dl.click()]);
+    check(download.suggestedFilename().endsWith('.svg'), `QR code downloads as ${download.suggestedFilename()}`);
+    await page.waitForTimeout(300);
+    await shot(page, 'settings-apply-link');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForTimeout(300);
+    await shot(page, 'settings-apply-link-800');
     await page.close();
   }
 

@@ -50,7 +50,8 @@ export async function startStack(opts: { logLevel?: string } = {}): Promise<Stac
     logLevel: 'silent',
   };
   const logger = createLogger(opts.logLevel ?? 'silent');
-  const boot = () => startApp({ config, logger, restRateLimit: false, schedules: false });
+  // The app shares the portal's virtual clock, so tests can move time for deadlines and token expiry.
+  const boot = () => startApp({ config, logger, restRateLimit: false, schedules: false, clock: sb.clock });
   const stack: Stack = {
     sb,
     config,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadManifest } from '../../app/registry/manifest.js';
 import { mapKeys } from '../../app/registry/names.js';
 import { toForm } from '../helpers/contract.js';
 import { settle, startStack, type Stack } from '../helpers/stack.js';
@@ -37,20 +38,27 @@ describe('install → reconcile → re-install → events → robots → uninsta
     const stages = st.statuses.filter((s) => s.entityId === `DEAL_STAGE_${cat!.id}`).sort((a, b) => a.sort - b.sort).map((s) => s.name);
     expect(stages).toEqual(['Новое заявление', 'Подписание документов', 'Подготовка постановления', 'Передача работодателю', 'Решение положительное', 'Решение отрицательное']);
     expect(st.crmTypes.map((t) => t.title)).toContain('Постановления');
-    expect(st.robots.map((r) => r.code)).toEqual(['set-member-status']);
+    expect(st.robots.map((r) => r.code).sort()).toEqual(loadManifest().robots.map((r) => r.code).sort());
     expect(st.eventBindings.filter((b) => b.handler === `${stack.app.url.replace('127.0.0.1', '127.0.0.1')}/events` || b.offline).length).toBeGreaterThan(0);
     expect(st.userFields.map((f) => f.fieldName)).toEqual(expect.arrayContaining(['UF_CRM_DU_STATUS', 'UF_CRM_DU_ORG_TYPE', 'UF_CRM_DU_SIGNED_DOCS']));
     const m = await map();
     expect(m[mapKeys.enumItem('contact.status', 'member')]).toMatch(/^\d+$/);
-    // Fresh-install request budget is issue 4's (target ≤ 6); today: read, apply, read, apply, read + re-reads.
-    expect(stack.sb.stats.requests).toBeLessThanOrEqual(12);
+    // Fresh-install request budget (issue 4: ≤ 6), measured 3: read; create the containers and what
+    // fits beside them + read the new containers; fix their stages, create the rest + verify what
+    // changed. The last two requests are one batch of ≤ 50 commands each (50 and 47 today); a bigger
+    // manifest can make it 4 — then measure (`npm run bench -- install`) and set the new figure here.
+    expect(stack.sb.stats.requests).toBeLessThanOrEqual(3);
   });
 
   it('re-installs into an up-to-date portal with reads only', async () => {
+    // The install job is keyed by the callback's ts (seconds): a re-install in the same second would be
+    // taken for a repeat of the first and reconcile nothing.
+    stack.sb.clock.advance(2_000);
     stack.sb.resetStats();
     await stack.sb.installApp();
     await settle(stack);
     expect(stack.sb.stats.mutations).toBe(0);
+    expect(stack.sb.stats.requests).toBeGreaterThanOrEqual(1);
     expect(stack.sb.stats.requests).toBeLessThanOrEqual(2);
   });
 

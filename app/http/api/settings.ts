@@ -6,6 +6,8 @@ import type { Manifest } from '../../registry/manifest.js';
 import type { RestClient } from '../../rest/types.js';
 import { emptyRoles, loadPortalSettings, PROCESS_SETTINGS, processSettingsSchema, roleMappingSchema, ROLES } from '../../settings.js';
 import type { Store } from '../../store/types.js';
+import { CALENDAR_SETTING_KEY, calendarOverridesSchema, loadCalendarOverrides, shippedCalendar } from '../../domain/calendar/index.js';
+import { jobKinds } from '../../jobs.js';
 import { STAGE_ACTIONS } from '../../../handlers/stage-actions.js';
 
 export interface Session {
@@ -13,6 +15,8 @@ export interface Session {
   userId: number;
   isAdmin: boolean;
   name: string;
+  /** The CRM item a card tab was opened on (PLACEMENT_OPTIONS.ID): such a session reaches only that item. */
+  entityId?: number;
 }
 
 export interface SettingsApiDeps {
@@ -20,6 +24,8 @@ export interface SettingsApiDeps {
   installer: Installer;
   manifest: Manifest;
   restFor(memberId: string): RestClient;
+  /** Wake the worker after an enqueue. */
+  kick(): void;
 }
 
 type Req = Request & { session: Session };
@@ -136,6 +142,28 @@ export function settingsApi(d: SettingsApiDeps, mode: 'settings' | 'install' = '
     if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'Проверьте настройки процессов.', zodDetails(parsed.error.issues));
     await d.store.setSetting(req.session.memberId, 'process', parsed.data);
     res.json(await processView(req.session.memberId));
+  }));
+
+  // The signing-deadline scan at once (it also runs on DEADLINE_SCAN_CRON): queued like the scheduled one.
+  r.post('/scan-deadlines', handle(async (req, res) => {
+    requireAdmin(req);
+    const job = await d.store.enqueue({ memberId: req.session.memberId, kind: jobKinds.cron('signing-deadlines'), key: `signing-deadlines:manual:${Date.now()}`, payload: null });
+    d.kick();
+    res.json({ queued: job.created, job: job.id });
+  }));
+
+  const calendarView = async (memberId: string) => ({ overrides: await loadCalendarOverrides(d.store, memberId), years: shippedCalendar().years() });
+
+  r.get('/calendar', handle(async (req, res) => {
+    res.json(await calendarView(req.session.memberId));
+  }));
+
+  r.put('/calendar', handle(async (req, res) => {
+    requireAdmin(req);
+    const parsed = calendarOverridesSchema.safeParse((req.body as { overrides?: unknown })?.overrides);
+    if (!parsed.success) throw new AppError('VALIDATION_FAILED', 'Проверьте даты календаря.', zodDetails(parsed.error.issues));
+    await d.store.setSetting(req.session.memberId, CALENDAR_SETTING_KEY, parsed.data);
+    res.json(await calendarView(req.session.memberId));
   }));
 
   return r;
