@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The fault suite has its own command (npm run test:faults, run by .ci/run after npm test).
+    exclude: [...configDefaults.exclude, 'test/faults/**'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -18,6 +18,9 @@ import { loadAppSecret, Sealer } from './secrets.js';
 import { SqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { CRON_HANDLERS, EVENT_HANDLERS, ROBOTS } from '../handlers/index.js';
+import { ensureCatchUpBaseline } from '../handlers/cron/catch-up-scan.js';
+import { jobKinds } from './jobs.js';
+import { startWebhookMode, webhookMemberId } from './webhook-mode.js';
 
 export interface AppOptions {
   config: Config;
@@ -60,6 +63,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     clientId: config.clientId,
     clientSecret: config.clientSecret,
     webhookUrl: config.webhookUrl,
+    ...(config.webhookUrl ? { webhookMemberId: webhookMemberId(config.webhookUrl) } : {}),
     logger,
     rateLimit: opts.restRateLimit,
     now: () => clock.now(),
@@ -77,14 +81,20 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
     webRoot: WEB_ROOT,
     pages: PLACEMENT_PAGES,
     now: () => clock.now(),
-    settingsDeps: { store, installer, manifest, restFor, kick: () => worker.kick() },
+    settingsDeps: { store, installer, manifest, restFor, kick: () => worker.kick(), logger },
     publicRoutes: publicRoutes({ store, manifest, clock, logger, restFor, publicUrl: config.publicUrl, sealer, webRoot: WEB_ROOT }),
     memberApi: memberApi({ store, manifest, clock, logger, restFor, publicUrl: config.publicUrl, sealer }),
   });
 
+  if (config.webhookUrl) {
+    // Single-portal mode: register the webhook's portal and queue its reconcile (before the boot scans).
+    const portal = await startWebhookMode({ store, pool, webhookUrl: config.webhookUrl, logger, now: () => clock.now(), reconcileKind: jobKinds.reconcile });
+    await ensureCatchUpBaseline(store, portal.memberId, clock.now());
+  }
   await worker.start();
-  // Catch up on what happened while we were down (the offline event queue).
-  if (await enqueueScan(store, 'offline-drain', `boot:${clock.now()}`)) worker.kick();
+  // Catch up on what happened while we were down: the offline event queue, then deals changed since the last scan.
+  const bootSlot = `boot:${clock.now()}`;
+  if ((await enqueueScan(store, 'offline-drain', bootSlot)) + (await enqueueScan(store, 'catch-up-scan', bootSlot))) worker.kick();
   const schedules = opts.schedules === false ? null : startSchedules(CRON_HANDLERS, store, logger, () => worker.kick(), { 'signing-deadlines': config.deadlineScanCron });
 
   const server = await new Promise<Server>((resolve, reject) => {

@@ -52,6 +52,13 @@ const envSchema = z
     if (Boolean(env.B24_CLIENT_ID) !== Boolean(env.B24_CLIENT_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['B24_CLIENT_SECRET'], message: 'B24_CLIENT_ID and B24_CLIENT_SECRET go together' });
     }
+    if (env.B24_WEBHOOK_URL && env.B24_CLIENT_ID) {
+      // Two registrations acting on the same deals would double every stage action.
+      ctx.addIssue({ code: 'custom', path: ['B24_WEBHOOK_URL'], message: 'B24_WEBHOOK_URL (single-portal mode) cannot be combined with B24_CLIENT_ID/B24_CLIENT_SECRET (app mode): set one of them' });
+    }
+    if (env.B24_WEBHOOK_URL && !/\/rest\/\d+\/[^/]+\/?$/.test(URL.canParse(env.B24_WEBHOOK_URL) ? new URL(env.B24_WEBHOOK_URL).pathname : '')) {
+      ctx.addIssue({ code: 'custom', path: ['B24_WEBHOOK_URL'], message: 'B24_WEBHOOK_URL must look like https://portal/rest/<userId>/<secret>/' });
+    }
     if (env.SANDBOX === 'on' && (env.B24_CLIENT_ID || env.B24_WEBHOOK_URL)) {
       ctx.addIssue({ code: 'custom', path: ['SANDBOX'], message: 'SANDBOX=on cannot be combined with B24_CLIENT_ID or B24_WEBHOOK_URL' });
     }

@@ -10,6 +10,12 @@ import type { Plan } from './registry/diff.js';
 import { fetchOAuthAppInfo, type OAuthAppInfo } from './rest/helpers.js';
 import type { RestPool } from './rest/pool.js';
 import type { Portal, Store } from './store/types.js';
+import { fetchViewer } from './http/viewer.js';
+import { isWebhookPortal } from './webhook-mode.js';
+import { ensureCatchUpBaseline } from '../handlers/cron/catch-up-scan.js';
+
+/** Whether the token's user manages the portal's applications (user.admin, with user.current in one batch). */
+const userIsAppAdmin = async (clientEndpoint: string, accessToken: string) => (await fetchViewer(clientEndpoint, accessToken)).isAdmin;
 
 export interface InstallerDeps {
   store: Store;
@@ -20,6 +26,8 @@ export interface InstallerDeps {
   now: () => number;
   /** Test seam: the OAuth server's app.info. */
   appInfo?: (oauthRestBase: string, accessToken: string) => Promise<OAuthAppInfo>;
+  /** Test seam: whether the token's user may manage the portal's applications (user.admin). */
+  isAppAdmin?: (clientEndpoint: string, accessToken: string) => Promise<boolean>;
 }
 
 const INSTALLER_USER = 'installer.userId';
@@ -47,10 +55,25 @@ export class Installer {
     return info;
   }
 
+  /**
+   * A re-install replaces the tokens and the application_token of a live installation, and every
+   * user of the portal holds an access token of the app (each placement frame carries one): only a
+   * user who manages the portal's applications may do it (user.admin, asked at the endpoint the
+   * OAuth server confirmed). A first install, or one after an uninstall, has nothing to take over.
+   * (The application_token proves nothing here: frame POSTs hand it to every user's browser.)
+   */
+  async #requireAppAdmin(memberId: string, clientEndpoint: string, accessToken: string): Promise<void> {
+    const existing = await this.d.store.getPortal(memberId);
+    if (!existing || existing.status === 'uninstalled') return;
+    const admin = await (this.d.isAppAdmin ?? userIsAppAdmin)(normaliseEndpoint(clientEndpoint), accessToken).catch(() => false);
+    if (!admin) throw new AppError('FORBIDDEN', 'only a user who manages the portal\'s applications can re-install the app');
+  }
+
   /** ONAPPINSTALL (marketplace event handler, or a local "API only" app's install callback). */
   async acceptInstallEvent(auth: PortalAuth, data: Record<string, unknown>): Promise<Portal> {
     if (!auth.access_token || !auth.refresh_token) throw new AppError('VALIDATION_FAILED', 'ONAPPINSTALL without tokens', [{ field: 'auth.access_token', message: 'required' }]);
     const info = await this.#validate(auth.access_token, auth.member_id);
+    await this.#requireAppAdmin(auth.member_id, info.install?.client_endpoint ?? auth.client_endpoint, auth.access_token);
     const now = this.d.now();
     const expiresAt = auth.expires ? Number(auth.expires) * 1000 : now + Number(auth.expires_in ?? 3600) * 1000;
     await this.d.store.upsertPortal({
@@ -77,8 +100,9 @@ export class Installer {
   async acceptFrameInstall(frame: FramePost): Promise<Portal> {
     if (!frame.REFRESH_ID) throw new AppError('VALIDATION_FAILED', 'installer POST without REFRESH_ID', [{ field: 'REFRESH_ID', message: 'required' }]);
     const info = await this.#validate(frame.AUTH_ID, frame.member_id);
-    const existing = await this.d.store.getPortal(frame.member_id);
     const clientEndpoint = info.install?.client_endpoint ?? `${frame.PROTOCOL === '1' ? 'https' : 'http'}://${frame.DOMAIN}/rest/`;
+    await this.#requireAppAdmin(frame.member_id, clientEndpoint, frame.AUTH_ID);
+    const existing = await this.d.store.getPortal(frame.member_id);
     await this.d.store.upsertPortal({
       memberId: frame.member_id,
       domain: frame.DOMAIN,
@@ -102,15 +126,19 @@ export class Installer {
   async reconcile(memberId: string, version?: string | null): Promise<ReconcileResult> {
     const portal = await this.d.store.getPortal(memberId);
     if (!portal) throw new AppError('PORTAL_NOT_INSTALLED', 'unknown portal');
-    const result = await reconcile({ store: this.d.store, manifest: this.d.manifest, client: this.d.pool.forPortal(memberId), target: await this.target(portal), logger: this.d.logger.child({ memberId }) });
-    if (result.failed.length === 0) await this.d.store.markInstalled(memberId, version ?? this.d.manifest.version);
+    const result = await reconcile({ store: this.d.store, manifest: this.d.manifest, client: this.d.pool.forPortal(memberId), target: await this.target(portal), logger: this.d.logger.child({ memberId }), appContext: !isWebhookPortal(portal) });
+    if (result.failed.length === 0) {
+      await this.d.store.markInstalled(memberId, version ?? this.d.manifest.version);
+      // The catch-up scan starts from the first complete install, not from the portal's history.
+      await ensureCatchUpBaseline(this.d.store, memberId, this.d.now());
+    }
     return result;
   }
 
   async plan(memberId: string): Promise<Plan> {
     const portal = await this.d.store.getPortal(memberId);
     if (!portal) throw new AppError('PORTAL_NOT_INSTALLED', 'unknown portal');
-    return computePlan({ store: this.d.store, manifest: this.d.manifest, client: this.d.pool.forPortal(memberId), target: await this.target(portal), logger: this.d.logger.child({ memberId }) });
+    return computePlan({ store: this.d.store, manifest: this.d.manifest, client: this.d.pool.forPortal(memberId), target: await this.target(portal), logger: this.d.logger.child({ memberId }), appContext: !isWebhookPortal(portal) });
   }
 
   /** ONAPPUNINSTALL: the API is already closed to us; forget the tokens (and everything, if asked). */

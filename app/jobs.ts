@@ -45,13 +45,14 @@ export function createJobRunner(deps: DispatchDeps): (job: Job) => Promise<void>
           await deps.installer.reconcile(portal.memberId, String((job.payload as QueuedEvent).data.VERSION ?? '') || null);
           return;
         }
-        const handler = deps.events[name];
+        const handler = Object.hasOwn(deps.events, name) ? deps.events[name] : undefined;
         if (!handler) throw new AppError('NOT_FOUND', `no handler for event ${name}`);
         await handler(ctx, job.payload as QueuedEvent);
         return;
       }
       case 'robot':
-        await runRobot(ctx, deps.robots[name], job);
+        // Own entries only: a robot code like `constructor` passes the URL check and names nothing of ours.
+        await runRobot(ctx, Object.hasOwn(deps.robots, name) ? deps.robots[name] : undefined, job);
         return;
       case 'cron': {
         const handler = deps.cron.find((c) => c.name === name);

@@ -68,7 +68,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     }
     const wallMs = performance.now() - started;
     const stats = structuredClone(sb.stats);
-    // Then the portal's events for the 150 closed deals: the negative-decision letters (stage LOSE).
+    // Then the portal's events for the 150 closed deals (stage LOSE: the letter is found already sent).
     sb.resetStats();
     await sb.waitForDeliveries();
     await app.worker.idle(600_000);
@@ -82,7 +82,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         benchmark: 'deadlines: 50k open, 300 due',
         requests: stats.requests,
         wallMs,
-        measured: `scan: ${stats.requests} requests; ${reminders} e-mails (${DUE_REMIND} reminders + ${DUE_CLOSE} refusal letters from the LOSE stage's events, ${followUp.requests} more requests), ${closed} closed${failed.length ? `; FAILED: ${failed[0]!.lastError}` : ''}`,
+        measured: `scan: ${stats.requests} requests; ${reminders} e-mails (${DUE_REMIND} reminders + ${DUE_CLOSE} refusal letters sent with the closing); then the closed deals' stage events: ${followUp.requests} requests, ${closed} closed${failed.length ? `; FAILED: ${failed[0]!.lastError}` : ''}`,
         target: '≤ 15 requests, proportional to due items',
         pass: stats.requests <= 15 && reminders === DUE_REMIND + DUE_CLOSE && closed === DUE_CLOSE && failed.length === 0,
         details: { open: OPEN, dueRemind: DUE_REMIND, dueClose: DUE_CLOSE, methods: stats.methods, followUpRequests: followUp.requests },

@@ -13,6 +13,8 @@ import generateDocuments from '../robots/generate-documents.js';
 import recordEmployerHandoff from '../robots/record-employer-handoff.js';
 import runStageAction from '../robots/run-stage-action.js';
 import setMemberStatus from '../robots/set-member-status.js';
+import { isWebhookPortal } from '../app/webhook-mode.js';
+import catchUpScan from './cron/catch-up-scan.js';
 import offlineDrain from './cron/offline-drain.js';
 import signingDeadlines from './cron/signing-deadlines.js';
 import ONCRMCONTACTADD from './events/ONCRMCONTACTADD.js';
@@ -36,4 +38,7 @@ const robots: RobotModule[] = [
 ] as unknown as RobotModule[];
 export const ROBOTS: Record<string, RobotModule> = Object.fromEntries(robots.map((r) => [r.code, r]));
 
-export const CRON_HANDLERS: CronHandler[] = [offlineDrain, signingDeadlines];
+/** The offline event queue (event.offline.*) needs an app: a webhook portal relies on the catch-up scan. */
+const appContextOnly = (h: CronHandler): CronHandler => ({ ...h, run: async (ctx) => (isWebhookPortal(ctx.portal) ? undefined : h.run(ctx)) });
+
+export const CRON_HANDLERS: CronHandler[] = [appContextOnly(offlineDrain), catchUpScan, signingDeadlines];

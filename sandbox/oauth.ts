@@ -8,6 +8,7 @@ import type { Portal } from './core.js';
 import { RestFault } from './errors.js';
 import { QS_OPTIONS } from './rest/batch.js';
 import { stopwatch } from './timing.js';
+import { ownRecord } from './tokens.js';
 
 function paramsOf(req: Request): Record<string, unknown> {
   const i = req.originalUrl.indexOf('?');
@@ -70,7 +71,7 @@ export function createOAuthApp(portal: Portal): express.Express {
     const p = paramsOf(req);
     const access = typeof p['auth'] === 'string' ? p['auth'] : undefined;
     try {
-      const rec = access ? portal.state.accessTokens[access] : undefined;
+      const rec = access ? ownRecord(portal.state.accessTokens, access) : undefined;
       if (!rec || rec.revoked) throw new RestFault('invalid_token', 'The access token provided is invalid.', 401);
       const userId = portal.tokens.authenticate(access);
       const { app: state } = portal.state;

@@ -9,6 +9,11 @@ import type { TokenPair } from './types.js';
 
 const REFRESH_TTL_MS = 180 * 24 * 3600 * 1000;
 
+/** A token's record, never an inherited property: a "token" such as `__proto__` names nothing. */
+export function ownRecord<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 export type RefreshOutcome = { ok: true; pair: TokenPair } | { ok: false; error: 'invalid_grant'; description: string };
 
 export class TokenService {
@@ -33,7 +38,7 @@ export class TokenService {
   /** Who owns this access token; throws the REST 401 the real portal gives. */
   authenticate(token: string | undefined): number {
     if (!token) throw faults.noAuth();
-    const rec = this.portal.state.accessTokens[token];
+    const rec = ownRecord(this.portal.state.accessTokens, token);
     if (!rec) throw faults.noAuth();
     if (rec.revoked) throw faults.invalidToken();
     if (rec.expiresAt <= this.portal.clock.now()) throw faults.expiredToken();
@@ -42,12 +47,12 @@ export class TokenService {
 
   /** Unix seconds when the token expires (for `expires` fields). */
   expiresAtSec(token: string): number {
-    const rec = this.portal.state.accessTokens[token];
+    const rec = ownRecord(this.portal.state.accessTokens, token);
     return Math.floor((rec?.expiresAt ?? this.portal.clock.now()) / 1000);
   }
 
   refresh(refreshToken: string): RefreshOutcome {
-    const rec = this.portal.state.refreshTokens[refreshToken];
+    const rec = ownRecord(this.portal.state.refreshTokens, refreshToken);
     if (!rec) return { ok: false, error: 'invalid_grant', description: 'Invalid refresh token' };
     if (rec.revoked) return { ok: false, error: 'invalid_grant', description: 'Refresh token has been revoked' };
     if (rec.used) return { ok: false, error: 'invalid_grant', description: 'Refresh token has already been used' };

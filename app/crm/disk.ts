@@ -5,6 +5,7 @@
  */
 import type { HandlerContext } from '../context.js';
 import { RestError } from '../errors.js';
+import { isWebhookPortal, webhookDriveStorageRoot } from '../webhook-mode.js';
 
 type Ctx = Pick<HandlerContext, 'rest' | 'portal'>;
 interface DiskObject {
@@ -37,8 +38,15 @@ export async function appFolder(ctx: Ctx, path: string[]): Promise<number> {
   const cacheKey = `${ctx.portal.memberId}|${path.join('/')}`;
   const cached = folderCache.get(cacheKey);
   if (cached) return cached;
-  const storage = await ctx.rest.call<{ ROOT_OBJECT_ID: string }>('disk.storage.getforapp', {});
-  let id = Number(storage.ROOT_OBJECT_ID);
+  let id: number;
+  if (isWebhookPortal(ctx.portal)) {
+    // No app storage without an app: a folder on the webhook user's Drive (app/webhook-mode.ts).
+    const drive = await webhookDriveStorageRoot(ctx);
+    id = await childFolder(ctx, drive.rootId, drive.folder);
+  } else {
+    const storage = await ctx.rest.call<{ ROOT_OBJECT_ID: string }>('disk.storage.getforapp', {});
+    id = Number(storage.ROOT_OBJECT_ID);
+  }
   for (const name of path) id = await childFolder(ctx, id, name);
   folderCache.set(cacheKey, id);
   return id;

@@ -75,6 +75,23 @@ export const frameSchema = z.object({
 });
 export type FramePost = z.infer<typeof frameSchema>;
 
+/**
+ * Portal forms nest at most 32 levels (the form parser refuses deeper ones); a JSON body can nest as
+ * deep as its size allows, and a value nested thousands deep overflows the stack where it is
+ * serialised (the queue stores payloads as JSON). True when `value` nests deeper than `limit`;
+ * iterative, so the check itself cannot overflow.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v as Record<string, unknown>)) if (child && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function parseWith<T>(schema: z.ZodType<T>, input: unknown, what: string): T {
   const r = schema.safeParse(input);
   if (r.success) return r.data;

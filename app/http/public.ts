@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { dateInZone } from '../clock.js';
 import { buildContext, requireMapped, type ContextDeps, type HandlerContext } from '../context.js';
 import { applicationSchema, dealTitle, fieldIssues, type Application, type FieldIssue } from '../domain/membership/application.js';
-import { AppError, RestError, type ErrorCode } from '../errors.js';
+import { AppError, PortalDisconnectedError, RestError, type ErrorCode } from '../errors.js';
 import { verifyUploadToken } from '../membership/upload-link.js';
 import { mapKeys, stageKeyOf } from '../registry/names.js';
 import { batchCommandString } from '../rest/query.js';
@@ -722,6 +722,7 @@ export function publicRoutes(d: PublicDeps): PublicRoutes {
     let e: AppError;
     const raw = err as { status?: number; statusCode?: number; type?: string };
     if (err instanceof AppError) e = err;
+    else if (err instanceof PortalDisconnectedError) e = unavailable();
     else if ((raw.status ?? raw.statusCode) === 413) {
       e = req.path.startsWith('/upload/')
         ? new PublicError('PAYLOAD_TOO_LARGE', `Файлы слишком большие: вместе не больше ${fmtMb(limits.maxTotalBytes)}.`)

@@ -1,7 +1,7 @@
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppError } from '../errors.js';
+import { AppError, PortalDisconnectedError } from '../errors.js';
 import { eventJobKey, type QueuedEvent } from '../events.js';
 import type { Installer } from '../install.js';
 import { jobKinds, type QueuedRobotCall } from '../jobs.js';
@@ -9,8 +9,8 @@ import type { Logger } from '../logger.js';
 import type { Sealer } from '../secrets.js';
 import type { Store } from '../store/types.js';
 import { admissionApi, admissionUploadBody } from './api/admission.js';
-import { settingsApi, type Session } from './api/settings.js';
-import { eventSchema, frameSchema, parsePlacementOptions, parseWith, robotSchema, type FramePost } from './payloads.js';
+import { settingsApi, templateUploadBody, type Session } from './api/settings.js';
+import { eventSchema, frameSchema, nestedDeeperThan, parsePlacementOptions, parseWith, robotSchema, type FramePost } from './payloads.js';
 import { verifyApplicationToken } from './verify.js';
 import { fetchViewer, type Viewer } from './viewer.js';
 
@@ -44,6 +44,7 @@ const portalBody = [
       return next(new AppError('UNSUPPORTED_MEDIA_TYPE', `expected application/x-www-form-urlencoded, got ${req.headers['content-type'] ?? 'nothing'}`));
     }
     if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) return next(new AppError('BAD_REQUEST', 'empty or malformed body'));
+    if (nestedDeeperThan(req.body, 32)) return next(new AppError('BAD_REQUEST', 'body nested more than 32 levels deep'));
     next();
   },
 ];
@@ -147,7 +148,7 @@ export function createHttpApp(d: ServerDeps) {
   // Placement pages: the token is checked by asking the portal who it belongs to.
   app.post('/placements/:name', ...portalBody, wrap(async (req, res) => {
     const name = String(req.params.name);
-    const pageName = d.pages[name];
+    const pageName = Object.hasOwn(d.pages, name) ? d.pages[name] : undefined; // not `constructor`, `__proto__` …
     if (!pageName) throw new AppError('UNKNOWN_PLACEMENT', `no placement page ${name.slice(0, 64)}`);
     const frame = frameOf(req);
     const portal = await d.store.getPortal(frame.member_id);
@@ -179,6 +180,8 @@ export function createHttpApp(d: ServerDeps) {
   // Our own API for the pages, behind the signed session.
   // The list upload carries a file (≤ 5 MB as base64): its own body limit, read before the generic one.
   app.use('/api/admission/upload', admissionUploadBody);
+  // So does a document template (a .docx ≤ 5 MB as base64) for the settings page.
+  app.use('/api/settings/templates', templateUploadBody);
   app.use('/api', express.json({ limit: '256kb' }), (req: Request, _res: Response, next: NextFunction) => {
     const token = req.header('x-du-session');
     const claims = token ? d.sealer.verify<{ m: string; u: number; a: boolean; n: string; e?: number }>(token, d.now()) : null;
@@ -210,6 +213,8 @@ export function createHttpApp(d: ServerDeps) {
 /** Body-parser and friends throw errors with a status; give each a code and a clear message. */
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // The portal refused our refresh token while this request needed it: a state, not a crash.
+  if (err instanceof PortalDisconnectedError) return new AppError('PORTAL_DISCONNECTED', 'the portal no longer accepts the app\'s tokens: re-install the app');
   const e = err as { status?: number; statusCode?: number; type?: string; message?: string };
   const status = e.status ?? e.statusCode;
   if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');

@@ -14,6 +14,7 @@ import type { BatchCommand } from '../rest/types.js';
 import { fullName, applicantFromContact, type Applicant } from './applicant.js';
 import { portalUrlOf } from './portal.js';
 import { membershipRefs, type MembershipRefs } from './refs.js';
+import { refusalSentKey } from './decision.js';
 import { applicantTexts, REASON_DOCUMENTS_NOT_PROVIDED, staffTexts } from './texts.js';
 import { writeBatch } from './write.js';
 
@@ -29,18 +30,46 @@ export interface ScanResult {
 
 const LAST_REMIND_CUTOFF = 'membership.lastRemindCutoff';
 
-async function dueDeals(ctx: HandlerContext, refs: MembershipRefs, filter: Record<string, unknown>): Promise<Row[]> {
-  const rows: Row[] = [];
-  for await (const page of ctx.rest.walk<Row>('crm.deal.list', {
-    filter: { CATEGORY_ID: refs.categoryId, STAGE_ID: refs.stage('SIGNING'), ...filter },
-    select: ['ID', 'TITLE', 'CONTACT_ID', 'ASSIGNED_BY_ID', refs.deal.appliedAt, refs.deal.docsDiskIds],
-  })) rows.push(...page);
+interface DueDeal {
+  id: number;
+  title: string;
+  contactId: number;
+  assignedById: number;
+  appliedAt: string;
+  docsDiskIds: string;
+}
+
+/**
+ * Both kinds of due applications in one keyset walk (one request up to 2,500 rows): in signing,
+ * dated on or before the closing cut-off, or inside the reminder window.
+ */
+async function dueDeals(ctx: HandlerContext, refs: MembershipRefs, closeCutoff: string, remind: { from: string; to: string } | null): Promise<DueDeal[]> {
+  const applied = refs.deal.appliedAt;
+  const windows: Record<string, unknown> = { logic: 'OR', '0': { [`<=${applied}`]: closeCutoff } };
+  if (remind) windows['1'] = { [`>${applied}`]: remind.from, [`<=${applied}`]: remind.to };
+  const rows: DueDeal[] = [];
+  for await (const page of ctx.rest.walk<Row>('crm.item.list', {
+    params: { entityTypeId: DEAL, useOriginalUfNames: 'Y' },
+    filter: { categoryId: refs.categoryId, stageId: refs.stage('SIGNING'), '0': windows },
+    select: ['id', 'title', 'contactId', 'assignedById', applied, refs.deal.docsDiskIds],
+  })) {
+    for (const r of page) {
+      rows.push({
+        id: Number(r.id),
+        title: String(r.title ?? ''),
+        contactId: Number(r.contactId) || 0,
+        assignedById: Number(r.assignedById) || 1,
+        appliedAt: String(r[applied] ?? '').slice(0, 10),
+        docsDiskIds: String(r[refs.deal.docsDiskIds] ?? ''),
+      });
+    }
+  }
   return rows;
 }
 
 /** The applicants of many deals: contacts listed by id, 50 per page, pages packed in one batch. */
-async function applicantsOf(ctx: HandlerContext, refs: MembershipRefs, deals: Row[]): Promise<Map<number, Applicant>> {
-  const ids = [...new Set(deals.map((d) => Number(d.CONTACT_ID)).filter((n) => n > 0))];
+async function applicantsOf(ctx: HandlerContext, refs: MembershipRefs, deals: DueDeal[]): Promise<Map<number, Applicant>> {
+  const ids = [...new Set(deals.map((d) => d.contactId).filter((n) => n > 0))];
   const commands: BatchCommand[] = [];
   for (let i = 0; i < ids.length; i += 50) {
     commands.push({ method: 'crm.contact.list', params: { filter: { '@ID': ids.slice(i, i + 50) }, select: ['ID', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', refs.contact.status], start: -1 } });
@@ -64,15 +93,14 @@ export async function scanSigningDeadlines(ctx: HandlerContext): Promise<ScanRes
   const last = await ctx.store.getSetting<string>(ctx.portal.memberId, LAST_REMIND_CUTOFF);
   const remindFrom = last && last > closeCutoff ? last : closeCutoff;
 
-  const [toClose, toRemind] = await Promise.all([
-    dueDeals(ctx, refs, { [`<=${refs.deal.appliedAt}`]: closeCutoff }),
-    remindCutoff > remindFrom ? dueDeals(ctx, refs, { [`>${refs.deal.appliedAt}`]: remindFrom, [`<=${refs.deal.appliedAt}`]: remindCutoff }) : Promise.resolve([]),
-  ]);
+  const due = await dueDeals(ctx, refs, closeCutoff, remindCutoff > remindFrom ? { from: remindFrom, to: remindCutoff } : null);
+  const toClose = due.filter((d) => d.appliedAt <= closeCutoff);
+  const toRemind = due.filter((d) => d.appliedAt > closeCutoff);
   const applicants = await applicantsOf(ctx, refs, [...toClose, ...toRemind]);
   const portalUrl = portalUrlOf(ctx.portal);
-  const nameOf = (d: Row) => {
-    const a = applicants.get(Number(d.CONTACT_ID));
-    return a ? fullName(a) : String(d.TITLE ?? `заявление №${d.ID}`);
+  const nameOf = (d: DueDeal) => {
+    const a = applicants.get(d.contactId);
+    return a ? fullName(a) : d.title || `заявление №${d.id}`;
   };
   // Commands grouped per deal: a deal counts as done (effect recorded) only when all of its writes went through.
   const groups: { key: string | null; commands: BatchCommand[] }[] = [];
@@ -80,22 +108,29 @@ export async function scanSigningDeadlines(ctx: HandlerContext): Promise<ScanRes
   const note = (userId: number, text: string) => notes.set(userId, [...(notes.get(userId) ?? []), text]);
 
   for (const d of toClose) {
-    const id = Number(d.ID);
-    groups.push({ key: null, commands: [{ method: 'crm.deal.update', params: { id, fields: { STAGE_ID: refs.stage('LOSE'), [refs.deal.refusalReason]: REASON_DOCUMENTS_NOT_PROVIDED } } }] });
-    note(Number(d.ASSIGNED_BY_ID) || 1, staffTexts.signingClosed(portalUrl, id, nameOf(d), p.signingCloseDays));
+    const id = d.id;
+    const a = applicants.get(d.contactId);
+    const commands: BatchCommand[] = [{ method: 'crm.deal.update', params: { id, fields: { STAGE_ID: refs.stage('LOSE'), [refs.deal.refusalReason]: REASON_DOCUMENTS_NOT_PROVIDED } } }];
+    // The refusal letter goes with the closing; the stage's own action then finds it sent.
+    if (a?.email) {
+      const letter = applicantTexts.refused(a.firstName, REASON_DOCUMENTS_NOT_PROVIDED, 'Профсоюзная организация');
+      commands.push(emailCommand({ owner: { typeId: DEAL, id }, contactId: a.contactId, to: a.email, ...letter, responsibleId: d.assignedById }));
+    }
+    groups.push({ key: refusalSentKey(id, today), commands });
+    note(d.assignedById, staffTexts.signingClosed(portalUrl, id, nameOf(d), p.signingCloseDays));
   }
   const deadline = `${today}T18:00:00`;
   for (const d of toRemind) {
-    const id = Number(d.ID);
-    const key = `remind:${id}:${String(d[refs.deal.appliedAt] ?? '').slice(0, 10)}`;
+    const id = d.id;
+    const key = `remind:${id}:${d.appliedAt}`;
     if (await ctx.store.hasEffect(ctx.portal.memberId, key)) continue;
-    const a = applicants.get(Number(d.CONTACT_ID));
-    const responsibleId = Number(d.ASSIGNED_BY_ID) || 1;
+    const a = applicants.get(d.contactId);
+    const responsibleId = d.assignedById;
     note(responsibleId, staffTexts.signingReminder(portalUrl, id, nameOf(d), p.signingReminderDays));
     const commands = [todoCommand({ owner: { typeId: DEAL, id }, title: 'Позвонить заявителю', description: 'Подписанные документы для вступления в профсоюз не получены. Позвоните заявителю и напомните о них.', deadline, responsibleId })];
     if (a?.email) {
       const text = applicantTexts.reminder(a.firstName, ctx.links.uploadUrl(id), 'Профсоюзная организация');
-      commands.push(emailCommand({ owner: { typeId: DEAL, id }, contactId: a.contactId, to: a.email, ...text, responsibleId, diskFileIds: diskIds(d[refs.deal.docsDiskIds]) }));
+      commands.push(emailCommand({ owner: { typeId: DEAL, id }, contactId: a.contactId, to: a.email, ...text, responsibleId, diskFileIds: diskIds(d.docsDiskIds) }));
     }
     groups.push({ key, commands });
   }
@@ -113,7 +148,7 @@ export async function scanSigningDeadlines(ctx: HandlerContext): Promise<ScanRes
   }
   if (failures.length) throw new AppError('REST_ERROR', `signing deadlines: ${failures.length} writes failed, first: ${failures[0]}`);
   await ctx.store.setSetting(ctx.portal.memberId, LAST_REMIND_CUTOFF, remindCutoff > remindFrom ? remindCutoff : remindFrom);
-  const result = { today, remindCutoff, closeCutoff, reminded: toRemind.map((d) => Number(d.ID)), closed: toClose.map((d) => Number(d.ID)) };
+  const result = { today, remindCutoff, closeCutoff, reminded: toRemind.map((d) => d.id), closed: toClose.map((d) => d.id) };
   ctx.logger.info({ today, reminded: result.reminded.length, closed: result.closed.length }, 'signing deadlines scanned');
   return result;
 }

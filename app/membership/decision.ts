@@ -34,7 +34,12 @@ export async function decidePositive(ctx: HandlerContext, dealId: number, entryK
   await once(ctx, `${entryKey}:email`, async () => emailApplicant(ctx, app, applicantTexts.approved(app.applicant!.firstName, from, await unionName(ctx, refs, app))));
 }
 
+/** Set by whoever already sent the refusal letter with the closing itself (the deadline scan). */
+export const refusalSentKey = (dealId: number, at: string) => `membership:${dealId}:refusal:${at}`;
+
 export async function decideNegative(ctx: HandlerContext, dealId: number, entryKey: string): Promise<void> {
+  const today = dateInZone(ctx.clock.now(), ctx.settings.process.timeZone);
+  if (await ctx.store.hasEffect(ctx.portal.memberId, refusalSentKey(dealId, today))) return;
   const refs = membershipRefs(ctx);
   const app = await readApplication(ctx, refs, dealId);
   if (!app.applicant) return;

@@ -47,7 +47,23 @@ export interface Plan {
   needsDetails: boolean;
   /** Manifest key → portal id, derived from what the portal has now. */
   map: Record<string, string>;
+  /** What this portal cannot have, for the settings page (webhook mode: no robots, events, placements). */
+  notes?: string[];
 }
+
+export interface PlanOptions {
+  /**
+   * False when the portal is reached through an inbound webhook: robots, event bindings and
+   * placements need an app context, so they are not planned (and not read), and the plan says so.
+   */
+  appContext?: boolean;
+  /** The note shown instead (Russian); default WEBHOOK_PLAN_NOTE. */
+  note?: string;
+}
+
+export const WEBHOOK_PLAN_NOTE =
+  'Портал подключён через входящий вебхук: роботы, обработчики событий и встройки в этом режиме недоступны (для них нужно приложение). ' +
+  'Воронки, стадии, смарт-процессы и поля создаются; действия стадий выполняются по расписанию, раз в 10 минут.';
 
 const ORIGINATOR = 'digital-union';
 const lang = (t: string | Record<string, string>) => (typeof t === 'string' ? { ru: t } : t);
@@ -346,7 +362,8 @@ function diffSpaField(spaKey: string, typeId: IdRef, f: ManifestSpaField, portal
  * fields we created (found by id, origin marker, or our prefixed names). Fields are never deleted:
  * they hold the union's data.
  */
-export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallTarget, knownBefore: KnownIds, robotHashes: Record<string, string>): Plan {
+export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallTarget, knownBefore: KnownIds, robotHashes: Record<string, string>, opts: PlanOptions = {}): Plan {
+  const appContext = opts.appContext !== false;
   const changes: Change[] = [];
   const conflicts: string[] = [];
   const map: Record<string, string> = {};
@@ -356,7 +373,7 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
 
   // Robots (bizproc.robot.list gives codes only, so we compare against what we last applied).
   const portalRobots = new Set(snap.robots);
-  for (const r of manifest.robots) {
+  for (const r of appContext ? manifest.robots : []) {
     const docType = robotDocumentType(r, known);
     if (!docType) continue; // its smart process is created first
     const fields = robotFields(r, target, docType);
@@ -379,7 +396,7 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
   const eventKey = (event: string, offline: boolean, handler: string) => `${event}|${offline ? 'offline' : handler}`;
   const portalEvents = new Set(snap.events.map((e) => eventKey(e.event, e.offline, e.handler)));
   const desiredEvents = new Set<string>();
-  for (const e of manifest.events) {
+  for (const e of appContext ? manifest.events : []) {
     const k = eventKey(e.event, e.offline, urls.events);
     desiredEvents.add(k);
     if (portalEvents.has(k)) continue;
@@ -394,7 +411,7 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
   }
 
   // Placements: there is no placement.update, so a changed title is unbind + bind.
-  for (const p of manifest.placements) {
+  for (const p of appContext ? manifest.placements : []) {
     const handler = urls.placement(p.page);
     const title = ru(p.title);
     const existing = snap.placements.find((x) => x.placement === p.code && x.handler === handler);
@@ -495,5 +512,5 @@ export function planChanges(manifest: Manifest, snap: Snapshot, target: InstallT
     diffUserField(f, portal, target, changes, conflicts);
   }
 
-  return { changes, conflicts, known, needsDetails, map };
+  return { changes, conflicts, known, needsDetails, map, ...(appContext ? {} : { notes: [opts.note ?? WEBHOOK_PLAN_NOTE] }) };
 }

@@ -5,7 +5,7 @@ import { changeId, knownAfterCreate, pendingContainers, planChanges, type Change
 import type { Manifest } from './manifest.js';
 import { mapKeys, type InstallTarget } from './names.js';
 import { keepOneBatch, runPacked, type PackItem } from './pack.js';
-import { parseSnapshot, readSnapshot, readsShowing, snapshotCommands, type KnownIds, type Snapshot } from './snapshot.js';
+import { parseSnapshot, readsShowing, snapshotCommands, type KnownIds, type Snapshot } from './snapshot.js';
 
 const ROBOT_HASHES = 'registry.robotHashes';
 const MAX_ROUNDS = 4;
@@ -16,6 +16,21 @@ export interface RegistryDeps {
   client: RestClient;
   target: InstallTarget;
   logger: Logger;
+  /**
+   * False for a portal reached through an inbound webhook: robots, event bindings and placements
+   * need an app context (the portal refuses them), so they are neither read nor planned.
+   */
+  appContext?: boolean;
+}
+
+/** Snapshot reads an inbound webhook cannot make (bizproc.robot.list, event.get, placement.get). */
+const APP_CONTEXT_READS = new Set(['robots', 'events', 'placements']);
+
+/** Reads everything the client may read in one batch (one HTTP request, while the reads fit in 50 commands). */
+async function readSnapshot(deps: RegistryDeps, known: KnownIds): Promise<Snapshot> {
+  const reads = snapshotCommands(deps.manifest, deps.target, known).filter((r) => deps.appContext !== false || !APP_CONTEXT_READS.has(r.name));
+  const outcomes = await deps.client.batch(reads.map((r) => r.cmd));
+  return parseSnapshot(reads, outcomes, known);
 }
 
 export interface ReconcileResult {
@@ -45,8 +60,8 @@ async function readAndPlan(deps: RegistryDeps, known: KnownIds, robotHashes: Rec
   let plan: Plan | undefined;
   let snap: Snapshot | undefined;
   for (let i = 0; i < 2; i++) {
-    snap = await readSnapshot(deps.client, deps.manifest, deps.target, known);
-    plan = planChanges(deps.manifest, snap, deps.target, known, robotHashes);
+    snap = await readSnapshot(deps, known);
+    plan = planChanges(deps.manifest, snap, deps.target, known, robotHashes, { appContext: deps.appContext !== false });
     if (!plan.needsDetails) break;
     known = plan.known;
   }
@@ -137,7 +152,7 @@ export async function reconcile(deps: RegistryDeps): Promise<ReconcileResult> {
       break;
     }
     snap = read;
-    const next = planChanges(manifest, snap, target, known, hashes);
+    const next = planChanges(manifest, snap, target, known, hashes, { appContext: deps.appContext !== false });
     if (final) {
       plan = next;
       verified = true;

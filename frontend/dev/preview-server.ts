@@ -9,6 +9,8 @@
 // Page query options: ?status=disconnected|uninstalled  ?admin=0  ?installFail=1  ?broken=1
 // (broken plan + failed jobs)  ?empty=1 (no failures, up-to-date plan). State is per server.
 // The calendar PUT refuses 2026-01-13 as a day off (to show a server-side per-date error).
+// Document templates: the resolution starts as the portal's own version; uploads are checked by the
+// app's real template check (app/documents/render.ts), so a bad .docx gets the server's own message.
 import express, { type Request, type Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,9 @@ import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import QRCode from 'qrcode';
+import { CATALOG, SAMPLE_DATA, TEMPLATE_KEYS, isTemplateKey, type TemplateKey } from '../../app/documents/catalog.js';
+import { placeholderHelp } from '../../app/documents/placeholder-help.js';
+import { MAX_TEMPLATE_BYTES, TemplateError, bundledTemplate, renderSample } from '../../app/documents/render.js';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const webDir = resolve(repoRoot, 'dist/web');
@@ -33,6 +38,10 @@ interface FakeState {
   delayMs: number;
   calendar: { daysOff: string[]; workingDays: string[] };
   scans: number;
+  /** The page was opened as a portal administrator (not `?admin=0`). */
+  admin: boolean;
+  /** The portal's own template versions (key → content and upload time). */
+  templates: Partial<Record<TemplateKey, { content: Buffer; updatedAt: string }>>;
 }
 
 const roles = [
@@ -104,6 +113,8 @@ function initialState(q: Record<string, unknown>): FakeState {
     delayMs: Number(q.delay ?? 150) || 0,
     calendar: { daysOff: ['2026-09-21'], workingDays: [] },
     scans: 0,
+    admin: q.admin !== '0',
+    templates: { resolution: { content: readFileSync(resolve(repoRoot, 'templates/resolution.docx')), updatedAt: '2026-03-12T10:15:00+03:00' } },
   };
 }
 
@@ -148,7 +159,7 @@ export interface PreviewServer {
 export async function startPreviewServer(port = 0): Promise<PreviewServer> {
   let state = initialState({});
   const app = express();
-  app.use(express.json());
+  app.use(express.json({ limit: '8mb' }));
   app.use('/static', express.static(webDir, { index: false }));
 
   const renderPage = (page: 'settings' | 'install') => (req: Request, res: Response) => {
@@ -270,6 +281,53 @@ if(e.data.command==='fitWindow'){document.getElementById('app').style.height=Mat
   app.post('/api/settings/scan-deadlines', (_req, res) => {
     state.scans += 1;
     res.json({ queued: true, job: 900 + state.scans });
+  });
+
+  const templatesBody = () => ({
+    templates: TEMPLATE_KEYS.map((key) => {
+      const own = state.templates[key];
+      return { key, title: CATALOG[key].title, source: own ? 'portal' : 'bundled', ...(own ? { updatedAt: own.updatedAt } : {}), placeholders: placeholderHelp(key) };
+    }),
+    maxBytes: MAX_TEMPLATE_BYTES,
+  });
+  const templateKey = (req: Request, res: Response): TemplateKey | null => {
+    const key = String(req.params.key);
+    if (isTemplateKey(key)) return key;
+    err(res, 404, 'NOT_FOUND', `Шаблона «${key}» нет`, 'Не найдено.');
+    return null;
+  };
+  app.get('/api/settings/templates', (_req, res) => res.json(templatesBody()));
+  app.get('/api/settings/templates/:key/file', async (req, res) => {
+    const key = templateKey(req, res);
+    if (!key) return;
+    const own = state.templates[key];
+    const name = `${CATALOG[key].title}${own ? ' (свой)' : ''}.docx`;
+    res
+      .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+      .setHeader('content-disposition', `attachment; filename="${key}.docx"; filename*=UTF-8''${encodeURIComponent(name)}`)
+      .send(own?.content ?? (await bundledTemplate(key)));
+  });
+  app.put('/api/settings/templates/:key', async (req, res) => {
+    const key = templateKey(req, res);
+    if (!key) return;
+    if (!state.admin) return err(res, 403, 'FORBIDDEN', 'Загружать свои шаблоны может только администратор портала.', 'Недостаточно прав для этого действия.');
+    const content = Buffer.from(String(req.body?.contentBase64 ?? ''), 'base64');
+    try {
+      await renderSample(key, content, SAMPLE_DATA[key] as never);
+    } catch (e) {
+      if (e instanceof TemplateError) return res.status(400).json(e.toJSON());
+      throw e;
+    }
+    state.templates[key] = { content, updatedAt: new Date().toISOString() };
+    res.json(templatesBody());
+  });
+  app.delete('/api/settings/templates/:key', (req, res) => {
+    const key = templateKey(req, res);
+    if (!key) return;
+    if (!state.admin) return err(res, 403, 'FORBIDDEN', 'Возвращать стандартные шаблоны может только администратор портала.', 'Недостаточно прав для этого действия.');
+    const reset = !!state.templates[key];
+    delete state.templates[key];
+    res.json({ ...templatesBody(), reset });
   });
 
   const applyUrl = 'https://du.example.ru/apply/k3Xw9QpZr2LmTa7B';

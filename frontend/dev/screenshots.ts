@@ -6,6 +6,8 @@ import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import JSZip from 'jszip';
 import { startPreviewServer } from './preview-server';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
@@ -201,6 +203,65 @@ try {
     check((await page.getByTestId('calendar-day-off-input').count()) === 0, 'non-admin sees no date inputs');
     await page.waitForTimeout(300);
     await shot(page, 'calendar-readonly');
+    await page.close();
+  }
+
+  // 4c. Document templates: upload a good one, refuse a bad one (client and server), the help, reset.
+  {
+    const docx = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    const good = readFileSync(join(repoRoot, 'templates/application-to-join.docx'));
+    const zip = await JSZip.loadAsync(good);
+    const xml = await zip.file('word/document.xml')!.async('string');
+    zip.file('word/document.xml', xml.replace('>ЗАЯВЛЕНИЕ<', ">+++EXEC require('fs')+++<"));
+    const withExec = await zip.generateAsync({ type: 'nodebuffer' });
+    const page = await open('/placements/DEFAULT');
+    await page.getByRole('tab', { name: 'Шаблоны документов' }).click();
+    await page.getByTestId('template-application-to-join').waitFor();
+    check((await page.getByTestId('template-resolution').textContent())?.includes('Свой (загружен 12.03.2026)'), 'portal version shown as «Свой (загружен 12.03.2026)»');
+    check((await page.getByTestId('template-application-to-join').textContent())?.includes('Стандартный'), 'bundled template shown as «Стандартный»');
+    check((await page.getByTestId('template-reset-application-to-join').count()) === 0, 'no reset button for a bundled template');
+    const choose = async (key: string, file: { name: string; mimeType: string; buffer: Buffer }) => {
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByTestId(`template-upload-${key}`).click()]);
+      await chooser.setFiles(file);
+    };
+    await choose('consent-processing', { name: 'согласие.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
+    await page.getByTestId('template-error-consent-processing').waitFor();
+    check((await page.getByTestId('template-error-consent-processing').textContent())?.includes('Нужен документ Word в формате .docx'), 'a .pdf refused in the browser');
+    await choose('application-to-join', { name: 'заявление.docx', mimeType: docx, buffer: withExec });
+    await page.getByTestId('template-error-application-to-join').waitFor();
+    check((await page.getByTestId('template-error-application-to-join').textContent())?.includes('Команда EXEC не разрешена'), 'server refusal (EXEC) shown next to the row');
+    await page.getByTestId('template-help-dues-deduction').getByRole('button').click();
+    await page.getByText('+++INS dues.percent+++').waitFor();
+    check(await page.getByText('Размер взноса цифрами и прописью').isVisible(), 'placeholder help lists dues.percent with its description');
+    await page.waitForTimeout(300);
+    await shot(page, 'templates-error');
+    await choose('application-to-join', { name: 'заявление.docx', mimeType: docx, buffer: good });
+    await page.locator('[data-testid="template-application-to-join"][data-source="portal"]').waitFor();
+    check((await page.getByTestId('template-error-application-to-join').count()) === 0, 'a good upload clears the row\'s error');
+    check(!!srv.state().templates['application-to-join'], 'server got the uploaded template');
+    await page.getByTestId('template-reset-resolution').click();
+    await page.getByTestId('template-reset-confirm-resolution').click();
+    await page.locator('[data-testid="template-resolution"][data-source="bundled"]').waitFor();
+    check(!srv.state().templates.resolution, 'reset after confirmation → bundled');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('template-download-application-to-join').click()]);
+    check(download.suggestedFilename() === 'Заявление о вступлении в члены профсоюза (свой).docx', `download named ${download.suggestedFilename()}`);
+    await page.getByTestId('templates-howto').getByRole('button').click();
+    // Let the toasts go, so they don't cover the tabs.
+    await page.waitForTimeout(4500);
+    await shot(page, 'templates');
+    await page.setViewportSize({ width: 800, height: 900 });
+    await page.waitForTimeout(300);
+    await shot(page, 'templates-800');
+    await page.close();
+  }
+  {
+    const page = await open('/placements/DEFAULT?admin=0');
+    await page.getByRole('tab', { name: 'Шаблоны документов' }).click();
+    await page.getByTestId('template-resolution').waitFor();
+    check((await page.getByTestId('template-upload-resolution').count()) === 0 && (await page.getByTestId('template-reset-resolution').count()) === 0, 'non-admin: no upload or reset buttons');
+    check(await page.getByTestId('template-download-resolution').isVisible(), 'non-admin can download');
+    await page.waitForTimeout(300);
+    await shot(page, 'templates-readonly');
     await page.close();
   }
 

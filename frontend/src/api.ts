@@ -306,3 +306,102 @@ export const api = {
   scanDeadlines: () => request<ScanDeadlinesResult>('/api/settings/scan-deadlines', { method: 'POST', body: {} }),
   applyLink: () => request<ApplyLink>('/api/apply-link'),
 };
+
+// ── Document templates (settings → «Шаблоны документов») ────────────────────────────────────
+
+export type TemplateKey = 'application-to-join' | 'consent-processing' | 'consent-distribution' | 'dues-deduction' | 'resolution';
+
+export interface TemplatePlaceholder {
+  /** `applicant.fullName`; items of a list are `$c.label` (valid only between FOR and END-FOR). */
+  path: string;
+  kind: 'value' | 'list';
+  /** The value with the sample data. */
+  example: string;
+  /** What it stands for, in Russian. */
+  description: string;
+  /** What to type in Word: `+++INS applicant.fullName+++`, or the FOR … END-FOR pair of a list. */
+  usage: string;
+}
+
+export interface DocumentTemplate {
+  key: TemplateKey;
+  title: string;
+  /** The portal's own version (on its Drive) or the one shipped with the app. */
+  source: 'portal' | 'bundled';
+  /** When the portal's version was uploaded: ISO with the portal's offset. */
+  updatedAt?: string;
+  placeholders: TemplatePlaceholder[];
+}
+
+export interface TemplatesData {
+  templates: DocumentTemplate[];
+  /** The largest .docx the server takes. */
+  maxBytes: number;
+}
+
+export interface TemplateResetResult extends TemplatesData {
+  /** false when the portal had no version of its own. */
+  reset: boolean;
+}
+
+/** The file's content as base64 (without the `data:` prefix). */
+function fileToBase64(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''));
+    reader.onerror = () => reject(new ApiError(0, 'FILE_READ', 'Не удалось прочитать файл.', 'Выберите файл ещё раз.'));
+    reader.readAsDataURL(file);
+  });
+}
+
+/** The UTF-8 name of a Content-Disposition header (RFC 6266), else its plain name. */
+function dispositionName(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      /* the plain name below */
+    }
+  }
+  return /filename\s*=\s*"?([^";]+)"?/i.exec(header)?.[1]?.trim() ?? null;
+}
+
+/** Saves the template through the browser: the request needs the session header, so no plain link. */
+async function downloadTemplate(key: TemplateKey, fallbackName: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const session = getBoot()?.session;
+  if (session) headers['X-DU-Session'] = session;
+  let res: Response;
+  try {
+    res = await fetch(`/api/settings/templates/${encodeURIComponent(key)}/file`, { headers, credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, 'NETWORK', NETWORK_ERROR_MESSAGE, NETWORK_ERROR_HINT);
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as unknown;
+    const fallback = STATUS_MESSAGES[res.status] ?? 'Файл не получен.';
+    if (isErrorBody(body)) throw new ApiError(res.status, body.error, body.message || fallback, body.hint ?? '');
+    throw new ApiError(res.status, `HTTP_${res.status}`, fallback);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = dispositionName(res.headers.get('content-disposition')) ?? fallbackName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export const templatesApi = {
+  list: () => request<TemplatesData>('/api/settings/templates'),
+  upload: async (key: TemplateKey, file: File) =>
+    request<TemplatesData>(`/api/settings/templates/${encodeURIComponent(key)}`, {
+      method: 'PUT',
+      body: { fileName: file.name, contentBase64: await fileToBase64(file) },
+    }),
+  reset: (key: TemplateKey) => request<TemplateResetResult>(`/api/settings/templates/${encodeURIComponent(key)}`, { method: 'DELETE' }),
+  download: downloadTemplate,
+};

@@ -1,4 +1,4 @@
-/** disk.storage.getForApp, disk.folder.addsubfolder/uploadfile/getchildren/get, disk.file.get. */
+/** disk.storage.getForApp, disk.folder.addsubfolder/uploadfile/getchildren/get, disk.file.get/uploadversion/delete. */
 import { formatIso } from '../clock.js';
 import { RestFault, faults } from '../errors.js';
 import { asFilePair, findFile, storeFile } from '../files.js';
@@ -130,6 +130,31 @@ function uploadFile(ctx: CallContext, params: Params) {
   return ok(objectJson(ctx, newObject(ctx, parent, 'file', name, stored.id, stored.size)));
 }
 
+/**
+ * disk.file.uploadversion {id, fileContent: [name, base64]}: a new version of the same Drive file
+ * (same ID and name; the portal keeps the old versions, the sandbox keeps only the content).
+ * The answer has the structure of disk.file.get.
+ */
+function uploadVersion(ctx: CallContext, params: Params) {
+  const o = object(ctx, asInt(pick(params, 'id', 'ID')), 'file');
+  const content = asFilePair(pick(params, 'fileContent', 'FILE_CONTENT'));
+  if (!content) throw new RestFault('ERROR_ARGUMENT', "Argument 'fileContent' is null or empty", 400, { argument: 'fileContent' });
+  // The file keeps its name; the uploaded name is only the version's.
+  const stored = storeFile(ctx.portal, o.name, content[1]);
+  o.fileId = stored.id;
+  o.size = stored.size;
+  o.updatedAt = ctx.portal.clock.now();
+  return ok(objectJson(ctx, o));
+}
+
+/** disk.file.delete {id}: destroys the file for good (not to the trash: that is disk.file.markdeleted) → true. */
+function deleteFile(ctx: CallContext, params: Params) {
+  const o = object(ctx, asInt(pick(params, 'id', 'ID')), 'file');
+  const objects = ctx.portal.state.disk.objects;
+  objects.splice(objects.indexOf(o), 1);
+  return ok(true);
+}
+
 export function diskFileByObjectId(ctx: { portal: CallContext['portal'] }, objectId: number) {
   const o = ctx.portal.state.disk.objects.find((x) => x.id === objectId && x.type === 'file');
   return o && o.fileId !== null ? findFile(ctx.portal, o.fileId) : undefined;
@@ -164,4 +189,6 @@ export function registerDisk(registry: Registry): void {
     },
   });
   registry.add('disk.file.get', { scopes: ['disk'], handler: (ctx, p) => ok(objectJson(ctx, object(ctx, asInt(pick(p, 'id', 'ID')), 'file'))) });
+  registry.add('disk.file.uploadversion', { scopes: ['disk'], notInBatch: true, handler: uploadVersion });
+  registry.add('disk.file.delete', { scopes: ['disk'], handler: deleteFile });
 }

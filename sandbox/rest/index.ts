@@ -10,6 +10,7 @@ import { registerCrmStatus } from './crm-status.js';
 import { registerCrmType } from './crm-type.js';
 import { registerCrmUserfields } from './crm-userfield.js';
 import { registerDisk } from './disk.js';
+import { registerDiskStorage } from './disk-storage.js';
 import { registerEvents } from './events.js';
 import { registerIm } from './im.js';
 import { registerPlacement } from './placement.js';
@@ -21,7 +22,7 @@ export function buildRegistry(): Registry {
   for (const register of [
     registerBatch, registerApp, registerEvents, registerPlacement, registerBizproc, registerCrmType,
     registerCrmCategory, registerCrmStatus, registerCrmItem, registerCrmLegacy, registerCrmUserfields,
-    registerCrmActivity, registerIm, registerDisk, registerTasks,
+    registerCrmActivity, registerIm, registerDisk, registerDiskStorage, registerTasks,
   ]) {
     register(registry);
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { startApp, type RunningApp } from '../../app/app.js';
 import { loadConfig, type Config } from '../../app/config.js';
 import { createLogger } from '../../app/logger.js';
+import type { DestinationStream } from 'pino';
 import { startSandbox } from '../../sandbox/index.js';
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
@@ -30,7 +31,7 @@ export interface Stack {
 }
 
 /** The app and a sandbox portal wired to each other, as `npm start` does, on random ports. */
-export async function startStack(opts: { logLevel?: string } = {}): Promise<Stack> {
+export async function startStack(opts: { logLevel?: string; logDestination?: DestinationStream } = {}): Promise<Stack> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'du-stack-'));
   const publicUrl = `http://127.0.0.1:${port}`;
@@ -49,7 +50,7 @@ export async function startStack(opts: { logLevel?: string } = {}): Promise<Stac
     dbPath: join(dir, 'app.db'),
     logLevel: 'silent',
   };
-  const logger = createLogger(opts.logLevel ?? 'silent');
+  const logger = createLogger(opts.logLevel ?? 'silent', opts.logDestination);
   // The app shares the portal's virtual clock, so tests can move time for deadlines and token expiry.
   const boot = () => startApp({ config, logger, restRateLimit: false, schedules: false, clock: sb.clock });
   const stack: Stack = {

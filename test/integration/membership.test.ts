@@ -200,5 +200,7 @@ describe('membership: from application to member', () => {
     expect(d.STAGE_ID).toBe(stage('LOSE'));
     expect(String(d[f('deal.refusalReason')])).toMatch(/не предоставлены/);
     expect(emailsTo('slow@example.test').at(-1)?.subject).toBe('Решение по заявлению о вступлении в профсоюз');
+    // One refusal letter: sent with the closing, and the LOSE stage's own action finds it sent.
+    expect(emailsTo('slow@example.test')).toHaveLength(3);
   });
 });

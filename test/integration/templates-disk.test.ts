@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMISSION_KEYS, CATALOG, SAMPLE_ADMISSION, SAMPLE_DATA } from '../../app/documents/catalog.js';
 import { TemplateError, renderAdmissionSet, renderDocument } from '../../app/documents/render.js';
 import { TEMPLATE_FOLDER, loadTemplate, loadTemplates, resetTemplate, saveTemplate, templateStatuses } from '../../app/documents/template-source.js';
-import { RestError } from '../../app/errors.js';
 import { createLogger } from '../../app/logger.js';
 import { createRestPool } from '../../app/rest/pool.js';
 import type { RestClient } from '../../app/rest/types.js';
@@ -20,55 +19,6 @@ import { b, buildDocx, p, t } from '../../templates/src/ooxml.js';
 type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 let sb: Sandbox;
 let ctx: { rest: RestClient; portal: Portal };
-let shimmed: string[] = [];
-
-/**
- * The sandbox portal emulates disk.storage.getForApp, disk.folder.* and disk.file.get but (at the time
- * of writing) not disk.file.uploadversion or disk.file.delete. Where a method is missing, this
- * stand-in does what the portal documents, on the sandbox's state; once the sandbox has the method,
- * the probe finds it and the real one is used.
- */
-async function withMissingDiskMethods(rest: RestClient): Promise<RestClient> {
-  const missing = new Set<string>();
-  for (const method of ['disk.file.uploadversion', 'disk.file.delete']) {
-    const err = await rest.call(method, { id: 0 }).catch((e: unknown) => e);
-    if (err instanceof RestError && err.code === 'ERROR_METHOD_NOT_FOUND') missing.add(method);
-  }
-  shimmed = [...missing];
-  if (!missing.size) return rest;
-  const disk = () => sb.state.disk;
-  const fileObject = (id: unknown) => {
-    const o = disk().objects.find((x) => x.id === Number(id) && x.type === 'file');
-    if (!o) throw new RestError('disk', 'ERROR_NOT_FOUND', `Could not find entity with id '${String(id)}'`, 404);
-    return o;
-  };
-  return {
-    memberId: rest.memberId,
-    callRaw: (m, params, opts) => rest.callRaw(m, params, opts),
-    batch: (commands) => rest.batch(commands),
-    walk: (m, opts) => rest.walk(m, opts),
-    counts: () => rest.counts(),
-    resetCounts: () => rest.resetCounts(),
-    call: async <T,>(method: string, params: Record<string, unknown> = {}, opts?: object): Promise<T> => {
-      if (missing.has(method) && method === 'disk.file.delete') {
-        const o = fileObject(params['id']);
-        disk().objects.splice(disk().objects.indexOf(o), 1);
-        return true as T;
-      }
-      if (missing.has(method) && method === 'disk.file.uploadversion') {
-        const o = fileObject(params['id']);
-        const [, base64] = params['fileContent'] as [string, string];
-        const stored = sb.state.files.find((f) => f.id === o.fileId)!;
-        stored.contentBase64 = base64;
-        stored.size = o.size = Buffer.from(base64, 'base64').length;
-        o.updatedAt = sb.clock.now();
-        return { ID: o.id, NAME: o.name, TYPE: 'file' } as T;
-      }
-      return rest.call<T>(method, params, opts);
-    },
-  };
-}
-
 /**
  * The app's own REST client (pool, OAuth refresh, counting) against a sandbox portal, with the
  * tokens an admin's session gets: nothing else of the app is needed to exercise the Drive code.
@@ -106,7 +56,7 @@ beforeAll(async () => {
     setPortalStatus: async () => undefined,
   } as unknown as Store;
   const pool = createRestPool({ store, oauthTokenUrl: sb.oauthTokenUrl, clientId: 'local.test.du', clientSecret: 'test-secret', logger: createLogger('silent'), rateLimit: false });
-  ctx = { rest: await withMissingDiskMethods(pool.forPortal(sb.memberId)), portal };
+  ctx = { rest: pool.forPortal(sb.memberId), portal };
 });
 afterAll(async () => {
   await sb?.close();
@@ -206,10 +156,5 @@ describe('per-portal document templates on the portal Drive', () => {
     await saveTemplate(ctx, 'resolution', await readFile(new URL('../../templates/resolution.docx', import.meta.url)));
     expect(folderFiles()).toEqual(['resolution.docx']);
     expect((await loadTemplate(ctx, 'resolution')).source).toBe('portal');
-  });
-
-  it('says which disk methods the sandbox lacked (stood in for by this test)', () => {
-    // Informational: an empty list once the sandbox implements them.
-    expect(shimmed.every((m) => ['disk.file.uploadversion', 'disk.file.delete'].includes(m))).toBe(true);
   });
 });
