@@ -24,6 +24,8 @@ export interface ScanResult {
   today: string;
   remindCutoff: string;
   closeCutoff: string;
+  /** How each cut-off was computed, in Russian (production calendar, days off skipped …). */
+  explanations: { remind: string; close: string };
   reminded: number[];
   closed: number[];
 }
@@ -87,8 +89,10 @@ export async function scanSigningDeadlines(ctx: HandlerContext): Promise<ScanRes
   const today = dateInZone(ctx.clock.now(), p.timeZone);
   // "Applications dated on or before the cut-off are due" (production calendar for working days).
   const calendar = await loadPortalCalendar(ctx.store, ctx.portal.memberId);
-  const closeCutoff = dueDateBefore(calendar, today, p.signingCloseDays, asDayCount(p.signingDayKind)).date;
-  const remindCutoff = dueDateBefore(calendar, today, p.signingReminderDays, asDayCount(p.signingDayKind)).date;
+  const close = dueDateBefore(calendar, today, p.signingCloseDays, asDayCount(p.signingDayKind));
+  const remind = dueDateBefore(calendar, today, p.signingReminderDays, asDayCount(p.signingDayKind));
+  const closeCutoff = close.date;
+  const remindCutoff = remind.date;
   // Reminders already sent by earlier scans lie at or before the last cut-off: ask only for newer ones.
   const last = await ctx.store.getSetting<string>(ctx.portal.memberId, LAST_REMIND_CUTOFF);
   const remindFrom = last && last > closeCutoff ? last : closeCutoff;
@@ -148,7 +152,8 @@ export async function scanSigningDeadlines(ctx: HandlerContext): Promise<ScanRes
   }
   if (failures.length) throw new AppError('REST_ERROR', `signing deadlines: ${failures.length} writes failed, first: ${failures[0]}`);
   await ctx.store.setSetting(ctx.portal.memberId, LAST_REMIND_CUTOFF, remindCutoff > remindFrom ? remindCutoff : remindFrom);
-  const result = { today, remindCutoff, closeCutoff, reminded: toRemind.map((d) => d.id), closed: toClose.map((d) => d.id) };
-  ctx.logger.info({ today, reminded: result.reminded.length, closed: result.closed.length }, 'signing deadlines scanned');
+  const explanations = { remind: remind.explanation.text, close: close.explanation.text };
+  const result = { today, remindCutoff, closeCutoff, explanations, reminded: toRemind.map((d) => d.id), closed: toClose.map((d) => d.id) };
+  ctx.logger.info({ today, reminded: result.reminded.length, closed: result.closed.length, explanations }, 'signing deadlines scanned');
   return result;
 }
