@@ -40,6 +40,8 @@ export interface AdmissionBenchResult {
   /** From the run's end until the queue has worked off the portal's ONCRMCONTACTADD events, ms. */
   eventsSettleMs: number;
   rejected: number;
+  /** Peak RSS of this process (app and sandbox together) during the run, MB. */
+  peakRssMb: number;
 }
 
 const LAST = ['Смирнова', 'Кузнецова', 'Попова', 'Васильева', 'Соколова', 'Михайлова', 'Новикова', 'Фёдорова', 'Морозова', 'Волкова', 'Алексеева', 'Лебедева', 'Семёнова', 'Егорова', 'Павлова', 'Козлова', 'Степанова', 'Николаева', 'Орлова', 'Андреева'];
@@ -73,6 +75,9 @@ async function waitDone(deps: AdmissionDeps, memberId: string, runId: string, ti
 export async function benchAdmission(opts: AdmissionBenchOptions, existing?: BenchStack): Promise<AdmissionBenchResult> {
   const log = opts.log ?? (() => undefined);
   const stack = existing ?? (await startBenchStack());
+  // Benchmark 7: peak RSS while it runs. App and sandbox share this process, so it is an upper bound for the app.
+  let peakRssMb = process.memoryUsage().rss / 2 ** 20;
+  const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20)), 100);
   try {
     const { sb, app } = stack;
     const memberId = sb.memberId;
@@ -147,10 +152,12 @@ export async function benchAdmission(opts: AdmissionBenchOptions, existing?: Ben
       skipped: run.skipped,
       eventsSettleMs,
       rejected: sb.stats.rejected,
+      peakRssMb: Math.round(peakRssMb),
     };
     log(`admission: ${result.requests} requests (minimum ${result.minimumRequests}), ${Math.round(wallMs)} ms, events settled in ${Math.round(eventsSettleMs)} ms`);
     return result;
   } finally {
+    clearInterval(sampler);
     if (!existing) await stack.close();
   }
 }
@@ -167,7 +174,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       benchmark: `admission: ${n.toLocaleString('en')} rows, 5% duplicates`,
       requests: r.requests,
       wallMs: r.wallMs,
-      measured: `${r.requests} requests (minimum ${r.minimumRequests}${r.rejected ? `, ${r.rejected} refused by the rate limit and repeated` : ''}); preview ${r.previewRequests} requests; ${r.created} admitted, ${r.skipped} skipped; contact events worked off in ${(r.eventsSettleMs / 1000).toFixed(0)} s`,
+      measured: `${r.requests} requests (minimum ${r.minimumRequests}${r.rejected ? `, ${r.rejected} refused by the rate limit and repeated` : ''}); preview ${r.previewRequests} requests; ${r.created} admitted, ${r.skipped} skipped; contact events worked off in ${(r.eventsSettleMs / 1000).toFixed(0)} s; peak RSS ${r.peakRssMb} MB (app + sandbox, one process)`,
       target: `≤ minimum + ${allowed - r.minimumRequests} (${allowed}; issue: within 10%); wall ≤ 1.2× floor`,
       // A request the portal refused (rate limit) did nothing and was repeated: not the app's extra work.
       pass: r.requests - r.rejected <= allowed && r.wallMs <= Math.max(1.2 * floorMs(r.requests), 5_000) && r.created === n - Math.round(n * 0.05),
