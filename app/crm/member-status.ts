@@ -2,6 +2,7 @@ import { requireMapped, type HandlerContext } from '../context.js';
 import { historyComment, validateStatusChange, type StatusChange } from '../domain/membership/status.js';
 import { AppError } from '../errors.js';
 import { mapKeys } from '../registry/names.js';
+import { writeBatch } from './write.js';
 
 type Ctx = Pick<HandlerContext, 'rest' | 'map' | 'logger'>;
 
@@ -36,13 +37,10 @@ export async function setMemberStatus(ctx: Ctx, contactId: number, change: Statu
   };
   if (change.status === 'member') fields[f.joined] = change.from;
 
-  const [update, comment] = await ctx.rest.batch([
+  await writeBatch(ctx, 'member status', [
     { method: 'crm.item.update', params: { entityTypeId: 3, id: contactId, useOriginalUfNames: 'Y', fields } },
     { method: 'crm.timeline.comment.add', params: { fields: { ENTITY_ID: contactId, ENTITY_TYPE: 'contact', COMMENT: historyComment(change) } } },
   ]);
-  for (const o of [update, comment]) {
-    if (!o?.ok) throw new AppError('REST_ERROR', `member status not saved: ${o ? `${o.error.code} ${o.error.description}` : 'no answer'}`);
-  }
   ctx.logger.info({ contactId, status: change.status }, 'member status set');
   return { changed: true };
 }

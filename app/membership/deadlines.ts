@@ -8,6 +8,7 @@
 import { dateInZone } from '../clock.js';
 import { asDayCount, dueDateBefore, loadPortalCalendar } from '../domain/calendar/index.js';
 import type { HandlerContext } from '../context.js';
+import { listWhereIn } from '../crm/duplicates.js';
 import { DEAL, emailCommand, notifyCommand, todoCommand } from '../crm/messages.js';
 import { AppError } from '../errors.js';
 import type { BatchCommand } from '../rest/types.js';
@@ -16,7 +17,6 @@ import { portalUrlOf } from './portal.js';
 import { membershipRefs, type MembershipRefs } from './refs.js';
 import { refusalSentKey } from './decision.js';
 import { applicantTexts, REASON_DOCUMENTS_NOT_PROVIDED, staffTexts } from './texts.js';
-import { writeBatch } from './write.js';
 
 type Row = Record<string, unknown>;
 
@@ -69,16 +69,11 @@ async function dueDeals(ctx: HandlerContext, refs: MembershipRefs, closeCutoff: 
   return rows;
 }
 
-/** The applicants of many deals: contacts listed by id, 50 per page, pages packed in one batch. */
+/** The applicants of many deals: contacts filtered by id on the portal, chunks packed in one batch. */
 async function applicantsOf(ctx: HandlerContext, refs: MembershipRefs, deals: DueDeal[]): Promise<Map<number, Applicant>> {
-  const ids = [...new Set(deals.map((d) => d.contactId).filter((n) => n > 0))];
-  const commands: BatchCommand[] = [];
-  for (let i = 0; i < ids.length; i += 50) {
-    commands.push({ method: 'crm.contact.list', params: { filter: { '@ID': ids.slice(i, i + 50) }, select: ['ID', 'NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', refs.contact.status], start: -1 } });
-  }
-  const out = new Map<number, Applicant>();
-  for (const r of await writeBatch(ctx, 'applicants', commands)) for (const c of (r as Row[]) ?? []) out.set(Number(c.ID), applicantFromContact(refs, c));
-  return out;
+  const ids = deals.map((d) => d.contactId).filter((n) => n > 0);
+  const rows = await listWhereIn(ctx.rest, 'crm.contact.list', 'ID', ids, { select: ['NAME', 'LAST_NAME', 'SECOND_NAME', 'EMAIL', refs.contact.status] });
+  return new Map(rows.map((c) => [Number(c.ID), applicantFromContact(refs, c)]));
 }
 
 const diskIds = (v: unknown) => String(v ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);

@@ -8,7 +8,7 @@ import { readApplication, type Application } from './applicant.js';
 import { primaryOf } from './organisations.js';
 import { membershipRefs, type MembershipRefs } from './refs.js';
 import { applicantTexts } from './texts.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 async function unionName(ctx: HandlerContext, refs: MembershipRefs, app: Application): Promise<string> {
   return app.organisation ? (await primaryOf(ctx, refs, app.organisation)).title : 'Профсоюзная организация';

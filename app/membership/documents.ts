@@ -8,7 +8,7 @@ import { appFolder, uploadToFolder } from '../crm/disk.js';
 import { renderAdmissionDocuments, renderResolution, type GeneratedFile } from '../documents/membership.js';
 import type { Application, Applicant, Organisation } from './applicant.js';
 import type { MembershipRefs } from './refs.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 
 const dealFolder = (dealId: number) => ['Заявления о вступлении', `Сделка ${dealId}`];

@@ -10,7 +10,7 @@ import { fullName, readApplication } from './applicant.js';
 import { portalUrlOf } from './portal.js';
 import { membershipRefs } from './refs.js';
 import { staffTexts } from './texts.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 export const HANDOFF_METHODS = ['in_person', 'hr', 'mail', 'edm'] as const;
 export type HandoffMethod = (typeof HANDOFF_METHODS)[number];

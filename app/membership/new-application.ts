@@ -18,7 +18,7 @@ import { findOrganisation, primaryOf } from './organisations.js';
 import { portalUrlOf } from './portal.js';
 import { membershipRefs, type MembershipRefs } from './refs.js';
 import { applicantTexts, staffTexts } from './texts.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 export type NewApplicationOutcome =
   | { kind: 'sent-to-signing'; organisationId: number; responsibleId: number; check: ApplicantCheck }

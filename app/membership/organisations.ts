@@ -1,9 +1,9 @@
 /** The organisation hierarchy as the membership process needs it: find by name, go up to the primary. */
 import type { HandlerContext } from '../context.js';
 import { organisationFromCompany, type Organisation } from './applicant.js';
+import { normaliseOrgTitle } from './list-admission/organisations.js';
 import type { MembershipRefs } from './refs.js';
 
-const normaliseTitle = (s: string) => s.toLowerCase().replace(/ё/g, 'е').replace(/[«»"“”]/g, '').replace(/\s+/g, ' ').trim();
 
 /** An organisation named in a web form: exact title first (filter on the portal), then a normalised match among those. */
 export async function findOrganisation(ctx: Pick<HandlerContext, 'rest'>, refs: MembershipRefs, named: string): Promise<Organisation | null> {
@@ -15,8 +15,8 @@ export async function findOrganisation(ctx: Pick<HandlerContext, 'rest'>, refs: 
     order: { ID: 'ASC' },
     start: -1,
   });
-  const want = normaliseTitle(title);
-  const hits = rows.filter((r) => normaliseTitle(String(r.TITLE ?? '')) === want);
+  const want = normaliseOrgTitle(title);
+  const hits = rows.filter((r) => normaliseOrgTitle(String(r.TITLE ?? '')) === want);
   // A union organisation (typed) wins over an employer's company with the same name.
   const hit = hits.find((r) => r[refs.company.orgType]) ?? hits[0];
   return hit ? organisationFromCompany(refs, hit) : null;

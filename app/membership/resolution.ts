@@ -9,7 +9,7 @@ import { fullName, readApplication } from './applicant.js';
 import { renderResolutionFile } from './documents.js';
 import { primaryOf } from './organisations.js';
 import { membershipRefs, type MembershipRefs } from './refs.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 export interface ResolutionRef {
   id: number;

@@ -10,7 +10,7 @@ import { fullName, readApplication } from './applicant.js';
 import { portalUrlOf } from './portal.js';
 import { membershipRefs } from './refs.js';
 import { staffTexts } from './texts.js';
-import { writeBatch } from './write.js';
+import { writeBatch } from '../crm/write.js';
 
 /** Files of a file field as the portal returns them: one object or an array of {id, …}. */
 export function filesOf(value: unknown): { id: number }[] {
